@@ -1,0 +1,35 @@
+#include <iostream>
+
+#include "cmd/cli.h"
+
+namespace dim::cli {
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> commands = {
+      {"serve", "Run an orchestrator, a node, or both", AddServeCommand},
+      {"submit", "Submit a job file", AddSubmitCommand},
+      {"job", "List, show, cancel or wait for jobs", AddJobCommand},
+      {"node", "List or show the nodes an orchestrator knows",
+       AddNodeCommand},
+      {"version", "Print the version", AddVersionCommand},
+      {"completion", "Print a shell completion script (bash or zsh)",
+       AddCompletionCommand},
+  };
+  return commands;
+}
+
+int ExitCodeFor(Code code) {
+  switch (code) {
+    case Code::kOk: return kExitOk;
+    case Code::kInvalidArgument: return kExitUsage;
+    case Code::kUnavailable: return kExitUnreachable;
+    default: return kExitServerError;
+  }
+}
+
+int ReportError(const Status& status) {
+  std::cerr << "dimctl: error: " << status.message() << "\n";
+  return ExitCodeFor(status.code());
+}
+
+}  // namespace dim::cli

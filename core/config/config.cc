@@ -1,0 +1,164 @@
+#include "core/config/config.h"
+
+#include <unistd.h>
+
+#include "core/config/config_keys.h"
+#include "core/config/toml_reader.h"
+
+namespace dim::config {
+namespace {
+
+using keys::KeyDef;
+using Type = TomlValue::Type;
+
+// Every error returned carries the position of the value or of the
+// element at fault.
+Status ApplyList(const KeyDef& key, const TableReader& section,
+                 const TomlEntry& entry, Config* config) {
+  std::vector<std::string> items;
+  for (const TomlValue& item : entry.value.items) {
+    if (item.type != Type::kString) {
+      return section.TypeError(entry, item, Type::kString);
+    }
+    items.push_back(item.string);
+  }
+  Status status = keys::SetList(key, std::move(items), config);
+  if (!status.ok()) return section.ValueError(entry, status.message());
+  return status;
+}
+
+Status ApplyValue(const KeyDef& key, const TableReader& section,
+                  const TomlEntry& entry, Config* config) {
+  const TomlValue& value = entry.value;
+  Status status;
+  switch (value.type) {
+    case Type::kString:
+      status = keys::SetText(key, value.string, config);
+      break;
+    case Type::kInteger:
+      status = keys::SetInteger(key, value.integer, config);
+      break;
+    case Type::kBoolean:
+      status = keys::SetBoolean(key, value.boolean, config);
+      break;
+    case Type::kArray:
+      if (key.kind == keys::Kind::kList) {
+        return ApplyList(key, section, entry, config);
+      }
+      [[fallthrough]];
+    default:
+      status = keys::TypeMismatch(key, TypeName(value.type));
+  }
+  if (!status.ok()) return section.ValueError(entry, status.message());
+  return status;
+}
+
+Status ApplySection(const TableReader& root, const TomlEntry& section_entry,
+                    Config* config) {
+  if (section_entry.value.type != Type::kTable) {
+    return root.TypeError(section_entry, section_entry.value, Type::kTable);
+  }
+  const std::string& section = section_entry.key;
+  TableReader reader(section_entry.value, root.source(), section);
+  DIM_RETURN_IF_ERROR(reader.CheckKeys(keys::KeysOf(section)));
+
+  for (const TomlEntry& entry : section_entry.value.entries) {
+    const KeyDef& key = *keys::Find(section, entry.key);
+    DIM_RETURN_IF_ERROR(ApplyValue(key, reader, entry, config));
+  }
+  return Status::Ok();
+}
+
+Status ApplyFile(const std::string& path, Config* config) {
+  Result<std::string> text = ReadTextFile(path);
+  if (!text.ok()) return text.status();
+  Result<TomlValue> root = ParseToml(*text, path);
+  if (!root.ok()) return root.status();
+
+  TableReader reader(*root, path, "");
+  DIM_RETURN_IF_ERROR(reader.CheckKeys(keys::Sections()));
+  for (const TomlEntry& entry : root->entries) {
+    DIM_RETURN_IF_ERROR(ApplySection(reader, entry, config));
+  }
+  return Status::Ok();
+}
+
+Status ApplyEnvironment(const Environment& env, Config* config) {
+  for (const KeyDef& key : keys::All()) {
+    std::string name = keys::EnvironmentName(key);
+    auto it = env.find(name);
+    if (it == env.end()) continue;
+    Status status = keys::SetFromEnvironment(key, it->second, config);
+    if (!status.ok()) return InvalidArgument(name + ": " + status.message());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Environment ProcessEnvironment() {
+  Environment env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string text = *entry;
+    size_t equals = text.find('=');
+    if (equals == std::string::npos) continue;
+    env.emplace(text.substr(0, equals), text.substr(equals + 1));
+  }
+  return env;
+}
+
+const char* RoleName(Role role) {
+  switch (role) {
+    case Role::kAll: return "all";
+    case Role::kOrchestrator: return "orchestrator";
+    case Role::kNode: return "node";
+  }
+  return "all";
+}
+
+bool ParseRole(const std::string& text, Role* out) {
+  for (Role role : {Role::kAll, Role::kOrchestrator, Role::kNode}) {
+    if (text == RoleName(role)) {
+      *out = role;
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<Config> LoadConfig(const std::string& path, const Environment& env) {
+  Config config;
+  if (!path.empty()) DIM_RETURN_IF_ERROR(ApplyFile(path, &config));
+  DIM_RETURN_IF_ERROR(ApplyEnvironment(env, &config));
+  return config;
+}
+
+Result<std::string> ResolveDataDir(const Config& config,
+                                   const Environment& env) {
+  if (!config.server.data_dir.empty()) return config.server.data_dir;
+
+  // The XDG base directory specification says to ignore relative paths.
+  auto xdg = env.find("XDG_STATE_HOME");
+  if (xdg != env.end() && !xdg->second.empty() && xdg->second[0] == '/') {
+    return xdg->second + "/dimctl";
+  }
+  auto home = env.find("HOME");
+  if (home != env.end() && !home->second.empty()) {
+    return home->second + "/.local/state/dimctl";
+  }
+  return FailedPrecondition(
+      "no data directory: set server.data_dir in dim.toml, "
+      "DIM_SERVER_DATA_DIR, XDG_STATE_HOME or HOME");
+}
+
+std::vector<std::pair<std::string, std::string>> ConfigValues(
+    const Config& config) {
+  std::vector<std::pair<std::string, std::string>> values;
+  for (const KeyDef& key : keys::All()) {
+    values.emplace_back(std::string(key.section) + "." + key.name,
+                        keys::FormatValue(key, config));
+  }
+  return values;
+}
+
+}  // namespace dim::config

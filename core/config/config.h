@@ -1,0 +1,124 @@
+// The settings of a dimctl process: built-in defaults, then dim.toml, then
+// DIM_<SECTION>_<KEY> environment variables. examples/dim.toml documents
+// every key; a unit test keeps it equal to the defaults below.
+//
+// Loading is a pure function of the file and the Environment passed in, so
+// tests need not touch the process environment. Nothing here starts
+// services or creates directories: values are checked, not acted upon.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/util/log.h"
+#include "core/util/status.h"
+
+namespace dim::config {
+
+using Environment = std::map<std::string, std::string>;
+
+// A snapshot of this process's environment variables.
+Environment ProcessEnvironment();
+
+enum class Role { kAll, kOrchestrator, kNode };
+
+// "all", "orchestrator", "node".
+const char* RoleName(Role role);
+bool ParseRole(const std::string& text, Role* out);
+
+struct ServerConfig {
+  // HOST:PORT to serve gRPC on; port 0 picks a free port.
+  std::string listen = "127.0.0.1:7420";
+  Role role = Role::kAll;
+  // Empty: see ResolveDataDir.
+  std::string data_dir;
+};
+
+struct OrchestratorConfig {
+  // Empty: derived from the listen address when the server starts.
+  std::string id;
+  int max_concurrent_jobs = 32;
+  int max_attempts = 3;
+  std::chrono::milliseconds default_job_timeout = std::chrono::minutes(5);
+  // How long a node that joined over gRPC stays usable without a
+  // heartbeat.
+  std::chrono::milliseconds node_expiry = std::chrono::seconds(3);
+  // Journal writes reach the disk before a job is acknowledged.
+  bool fsync = true;
+};
+
+struct NodeConfig {
+  // Empty: derived from the advertised address when the server starts.
+  std::string id;
+  // The address the orchestrator dials; empty means server.listen.
+  std::string advertise;
+  // The orchestrator's HOST:PORT, for role node; empty: do not join.
+  std::string join;
+  // Empty: the example models built with dimctl.
+  std::string model_dir;
+  std::string dataset_dir;
+  int max_concurrent_tasks = 2;
+  int queue_limit = 1024;
+  // Threads libtorch may use per task; 0 keeps libtorch's own default.
+  int torch_threads = 1;
+  // Model ids loaded at start-up, before the first task asks for them.
+  std::vector<std::string> prewarm;
+  std::chrono::milliseconds heartbeat_interval =
+      std::chrono::seconds(1);
+};
+
+struct PoolConfig {
+  int max_channels_per_endpoint = 2;
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
+};
+
+struct LimitsConfig {
+  int64_t max_message_bytes = 64ll << 20;
+  int64_t max_tensor_bytes = 64ll << 20;
+  int max_tensor_rank = 8;
+  int64_t max_tensor_elements = 16ll << 20;
+  int max_job_steps = 32;
+  int max_job_models = 16;
+  int max_job_datasets = 64;
+};
+
+struct LogConfig {
+  dim::log::Level level = dim::log::Level::kInfo;
+};
+
+struct Config {
+  ServerConfig server;
+  OrchestratorConfig orchestrator;
+  NodeConfig node;
+  PoolConfig pool;
+  LimitsConfig limits;
+  LogConfig log;
+};
+
+// Returns the defaults overlaid with the file at `path` (skipped when path
+// is empty) and then with the DIM_<SECTION>_<KEY> entries of env. Other
+// DIM_* variables (DIM_ADDR, DIM_TOKEN, ...) are not configuration and are
+// ignored.
+//
+// Errors: a missing file is kNotFound naming the path. Everything else is
+// kInvalidArgument: in the file "path:line:column: section.key: message"
+// (unknown key, wrong type, value out of range); in the environment
+// "DIM_NODE_QUEUE_LIMIT: expected an integer from 1 to 1000000, got 'x'".
+Result<Config> LoadConfig(const std::string& path, const Environment& env);
+
+// server.data_dir, or when it is empty $XDG_STATE_HOME/dimctl, or
+// $HOME/.local/state/dimctl. Fails with kFailedPrecondition when none of
+// the three is set.
+Result<std::string> ResolveDataDir(const Config& config,
+                                   const Environment& env);
+
+// Every key with its effective value written as in dim.toml, in the order
+// examples/dim.toml lists them: {"node.prewarm", "[\"a\", \"b\"]"}.
+std::vector<std::pair<std::string, std::string>> ConfigValues(
+    const Config& config);
+
+}  // namespace dim::config

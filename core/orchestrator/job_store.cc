@@ -1,0 +1,171 @@
+#include "core/orchestrator/job_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+namespace dim::orchestrator {
+namespace {
+
+constexpr size_t kHeaderBytes = 8;
+// A job snapshot is far smaller; anything larger is a corrupt length.
+constexpr uint32_t kMaxRecordBytes = 256u << 20;
+
+std::string ErrnoText() { return std::strerror(errno); }
+
+void PutU32(std::string* out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+
+uint32_t GetU32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) {
+    v = (v << 8) | static_cast<unsigned char>(p[i]);
+  }
+  return v;
+}
+
+std::string Frame(const dim::v1::Job& job) {
+  std::string payload = job.SerializeAsString();
+  std::string record;
+  record.reserve(kHeaderBytes + payload.size());
+  PutU32(&record, static_cast<uint32_t>(payload.size()));
+  PutU32(&record, Crc32(payload));
+  record += payload;
+  return record;
+}
+
+Status WriteAll(int fd, const std::string& bytes, const std::string& path) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Internal(path + ": write failed: " + ErrnoText());
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+// Replays every intact record; stops at the first torn or corrupt one,
+// which can only be the tail of an interrupted append.
+void Replay(const std::string& bytes,
+            std::map<std::string, dim::v1::Job>* jobs) {
+  size_t pos = 0;
+  while (bytes.size() - pos >= kHeaderBytes) {
+    uint32_t len = GetU32(bytes.data() + pos);
+    uint32_t crc = GetU32(bytes.data() + pos + 4);
+    if (len > kMaxRecordBytes || bytes.size() - pos - kHeaderBytes < len) {
+      return;
+    }
+    std::string payload = bytes.substr(pos + kHeaderBytes, len);
+    dim::v1::Job job;
+    if (Crc32(payload) != crc || !job.ParseFromString(payload)) return;
+    (*jobs)[job.id()] = std::move(job);
+    pos += kHeaderBytes + len;
+  }
+}
+
+Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return Internal(dir + ": open failed: " + ErrnoText());
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Internal(dir + ": fsync failed: " + ErrnoText());
+  return Status::Ok();
+}
+
+// Writes the compacted journal beside the old one and renames it over,
+// so that a crash leaves either the old or the new file whole.
+Status Rewrite(const std::string& dir, const std::string& path,
+               const std::map<std::string, dim::v1::Job>& jobs) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                  0600);
+  if (fd < 0) return Internal(tmp + ": cannot create: " + ErrnoText());
+  std::string all;
+  for (const auto& [id, job] : jobs) all += Frame(job);
+  Status st = WriteAll(fd, all, tmp);
+  if (st.ok() && ::fdatasync(fd) != 0) {
+    st = Internal(tmp + ": fdatasync failed: " + ErrnoText());
+  }
+  ::close(fd);
+  DIM_RETURN_IF_ERROR(st);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Internal(tmp + ": rename failed: " + ErrnoText());
+  }
+  return SyncDir(dir);
+}
+
+}  // namespace
+
+uint32_t Crc32(const std::string& data) {
+  static const std::array<uint32_t, 256> table = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint32_t crc = 0xFFFFFFFFu;
+  for (unsigned char ch : data) crc = table[(crc ^ ch) & 0xFF] ^ (crc >> 8);
+  return crc ^ 0xFFFFFFFFu;
+}
+
+Result<std::unique_ptr<JobStore>> JobStore::Open(
+    const std::string& dir, Durability durability,
+    std::map<std::string, dim::v1::Job>* recovered) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Internal(dir + ": cannot create directory: " + ec.message());
+  std::string path = dir + "/jobs.journal";
+
+  std::ifstream in(path, std::ios::binary);
+  if (in) {
+    std::string bytes((std::istreambuf_iterator<char>(in)),
+                      std::istreambuf_iterator<char>());
+    Replay(bytes, recovered);
+  }
+  DIM_RETURN_IF_ERROR(Rewrite(dir, path, *recovered));
+
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) return Internal(path + ": cannot open: " + ErrnoText());
+  return std::unique_ptr<JobStore>(new JobStore(path, fd, durability));
+}
+
+JobStore::JobStore(std::string path, int fd, Durability durability)
+    : path_(std::move(path)), durability_(durability), fd_(fd) {}
+
+JobStore::~JobStore() { ::close(fd_); }
+
+Status JobStore::Put(const dim::v1::Job& job, bool sync) {
+  std::string record = Frame(job);
+  std::lock_guard<std::mutex> lock(mutex_);
+  struct stat before {};
+  if (::fstat(fd_, &before) != 0) {
+    return Internal(path_ + ": fstat failed: " + ErrnoText());
+  }
+  Status written = WriteAll(fd_, record, path_);
+  if (!written.ok()) {
+    // Cut the partial record off so that later appends stay readable.
+    if (::ftruncate(fd_, before.st_size) != 0) {
+      return written.WithContext("and truncating failed");
+    }
+    return written;
+  }
+  if (sync && durability_ == Durability::kFsync && ::fdatasync(fd_) != 0) {
+    return Internal(path_ + ": fdatasync failed: " + ErrnoText());
+  }
+  return Status::Ok();
+}
+
+}  // namespace dim::orchestrator

@@ -1,0 +1,55 @@
+// The orchestrator's durable record of jobs: an append-only journal of
+// dim.v1.Job snapshots in data_dir/jobs.journal. A job is written before
+// the client hears that it was accepted, so a crash after that point cannot
+// lose it; on start the journal is replayed (the last snapshot of each job
+// wins), a torn final record is discarded, and the file is compacted.
+//
+// Record layout: u32 payload length, u32 CRC-32 of the payload, payload
+// (a serialized dim.v1.Job), integers little-endian.
+#pragma once
+
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "core/util/status.h"
+#include "dim/v1/dim.pb.h"
+
+namespace dim::orchestrator {
+
+enum class Durability {
+  kFsync,  // fdatasync after a write that must survive a machine crash
+  kWrite,  // write(2) only: survives a crash of the process, not the host
+};
+
+class JobStore {
+ public:
+  // Opens or creates dir/jobs.journal, creating dir if needed. Fills
+  // *recovered with the last snapshot of every job found.
+  static Result<std::unique_ptr<JobStore>> Open(
+      const std::string& dir, Durability durability,
+      std::map<std::string, dim::v1::Job>* recovered);
+  ~JobStore();
+
+  JobStore(const JobStore&) = delete;
+  JobStore& operator=(const JobStore&) = delete;
+
+  // Appends a snapshot. With `sync` and kFsync durability the data is on
+  // stable storage when this returns ok. Thread-safe.
+  Status Put(const dim::v1::Job& job, bool sync);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  JobStore(std::string path, int fd, Durability durability);
+
+  const std::string path_;
+  const Durability durability_;
+  std::mutex mutex_;
+  int fd_;  // guarded by mutex_
+};
+
+uint32_t Crc32(const std::string& data);
+
+}  // namespace dim::orchestrator

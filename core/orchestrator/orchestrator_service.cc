@@ -1,0 +1,140 @@
+#include "core/orchestrator/orchestrator_service.h"
+
+#include "core/rpc/status_convert.h"
+#include "core/util/log.h"
+
+namespace dim::orchestrator {
+namespace {
+
+using SystemClock = std::chrono::system_clock;
+
+// How long one wait lasts before the server looks again at whether the
+// client is still there.
+constexpr auto kWatchSlice = std::chrono::milliseconds(500);
+
+}  // namespace
+
+OrchestratorService::OrchestratorService(
+    JobManager* jobs, NodeRegistry* registry, std::string orchestrator_id,
+    std::chrono::milliseconds heartbeat_interval)
+    : jobs_(jobs), registry_(registry),
+      orchestrator_id_(std::move(orchestrator_id)),
+      heartbeat_interval_(heartbeat_interval) {}
+
+grpc::Status OrchestratorService::SubmitJob(
+    grpc::ServerContext* ctx, const dim::v1::SubmitJobRequest* request,
+    dim::v1::SubmitJobResponse* response) {
+  auto submitted = jobs_->Submit(request->spec(), request->dry_run());
+  if (!submitted.ok()) {
+    DIM_LOG(Info, "api") << "rejected job '" << request->spec().name()
+                         << "' from " << ctx->peer() << ": "
+                         << submitted.status().message();
+    return rpc::ToGrpc(submitted.status());
+  }
+  *response = std::move(submitted).value();
+  if (request->wait() && !request->dry_run()) {
+    auto job = AwaitEnd(ctx, response->id());
+    if (!job.ok()) return rpc::ToGrpc(job.status());
+    response->set_state(job->state());
+    *response->mutable_job() = std::move(job).value();
+  }
+  return grpc::Status::OK;
+}
+
+Result<dim::v1::Job> OrchestratorService::AwaitEnd(grpc::ServerContext* ctx,
+                                                   const std::string& id) {
+  uint64_t version = 0;
+  for (;;) {
+    auto job = jobs_->WaitForChange(id, &version,
+                                    SystemClock::now() + kWatchSlice);
+    if (!job.ok() || IsTerminal(job->state())) return job;
+    if (ctx->IsCancelled()) return Cancelled("client went away");
+    if (jobs_->stopping()) {
+      return Unavailable("orchestrator is shutting down; job " + id +
+                         " runs again when it restarts");
+    }
+    if (ctx->deadline() < SystemClock::now()) {
+      return DeadlineExceeded("job " + id + " still " +
+                              JobStateName(job->state()));
+    }
+  }
+}
+
+grpc::Status OrchestratorService::GetJob(grpc::ServerContext*,
+                                         const dim::v1::GetJobRequest* request,
+                                         dim::v1::Job* response) {
+  auto job = jobs_->Get(request->id());
+  if (!job.ok()) return rpc::ToGrpc(job.status());
+  *response = std::move(job).value();
+  return grpc::Status::OK;
+}
+
+grpc::Status OrchestratorService::WatchJob(
+    grpc::ServerContext* ctx, const dim::v1::WatchJobRequest* request,
+    grpc::ServerWriter<dim::v1::JobEvent>* writer) {
+  uint64_t version = 0;
+  uint64_t sent = 0;
+  while (!ctx->IsCancelled()) {
+    auto job = jobs_->WaitForChange(request->id(), &version,
+                                    SystemClock::now() + kWatchSlice);
+    if (!job.ok()) return rpc::ToGrpc(job.status());
+    if (version != sent) {
+      dim::v1::JobEvent event;
+      *event.mutable_job() = std::move(job).value();
+      bool terminal = IsTerminal(event.job().state());
+      if (!writer->Write(event) || terminal) break;
+      sent = version;
+    }
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status OrchestratorService::CancelJob(
+    grpc::ServerContext* ctx, const dim::v1::CancelJobRequest* request,
+    dim::v1::CancelJobResponse* response) {
+  std::string why = request->reason().empty()
+                        ? "cancelled by " + ctx->peer()
+                        : request->reason();
+  auto job = jobs_->Cancel(request->id(), why);
+  if (!job.ok()) return rpc::ToGrpc(job.status());
+  *response->mutable_job() = std::move(job).value();
+  return grpc::Status::OK;
+}
+
+grpc::Status OrchestratorService::ListJobs(
+    grpc::ServerContext*, const dim::v1::ListJobsRequest* request,
+    dim::v1::ListJobsResponse* response) {
+  std::set<int> states(request->states().begin(), request->states().end());
+  for (auto& job : jobs_->List(states, request->limit())) {
+    *response->add_jobs() = std::move(job);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status OrchestratorService::ListNodes(
+    grpc::ServerContext*, const dim::v1::ListNodesRequest*,
+    dim::v1::ListNodesResponse* response) {
+  for (auto& node : registry_->List()) *response->add_nodes() = std::move(node);
+  return grpc::Status::OK;
+}
+
+grpc::Status OrchestratorService::Heartbeat(
+    grpc::ServerContext* ctx, const dim::v1::HeartbeatRequest* request,
+    dim::v1::HeartbeatResponse* response) {
+  const auto& status = request->status();
+  if (status.node_id().empty() || status.address().empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "heartbeat from " + ctx->peer() +
+                            " lacks a node id or address");
+  }
+  if (!registry_->Find(status.node_id())) {
+    DIM_LOG(Info, "registry") << "node " << status.node_id() << " joined from "
+                              << status.address();
+  }
+  registry_->Update(status);
+  response->set_interval_ms(heartbeat_interval_.count());
+  response->set_orchestrator_id(orchestrator_id_);
+  return grpc::Status::OK;
+}
+
+}  // namespace dim::orchestrator

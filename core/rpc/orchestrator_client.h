@@ -1,0 +1,52 @@
+// What the CLI asks of an orchestrator, over one gRPC channel. Every call
+// fails fast when the orchestrator cannot be reached: kUnavailable with a
+// message that names the address. Not thread-safe for concurrent Watch
+// calls on one instance; create one client per thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/util/status.h"
+#include "dim/v1/dim.grpc.pb.h"
+
+namespace dim::rpc {
+
+struct ClientOptions {
+  // Bound on each unary call (not on Watch or a waiting submit).
+  std::chrono::milliseconds call_timeout{std::chrono::seconds(30)};
+  int max_message_bytes = 64 << 20;
+};
+
+class OrchestratorClient {
+ public:
+  OrchestratorClient(const std::string& address, ClientOptions options);
+
+  const std::string& address() const { return address_; }
+
+  Result<dim::v1::SubmitJobResponse> Submit(const dim::v1::JobSpec& spec,
+                                            bool dry_run, bool wait);
+  Result<dim::v1::Job> Get(const std::string& id);
+  Result<dim::v1::Job> Cancel(const std::string& id);
+  Result<std::vector<dim::v1::Job>> List(int limit);
+  Result<std::vector<dim::v1::NodeEntry>> ListNodes();
+
+  // Follows the job until it finishes, calling on_change with each new
+  // state; returns the finished job. `timeout` of zero waits forever.
+  Result<dim::v1::Job> Watch(
+      const std::string& id, std::chrono::milliseconds timeout,
+      const std::function<void(const dim::v1::Job&)>& on_change);
+
+ private:
+  Status Check(const grpc::Status& status) const;
+  void Bound(grpc::ClientContext* ctx) const;
+
+  const std::string address_;
+  const ClientOptions options_;
+  std::unique_ptr<dim::v1::Orchestrator::Stub> stub_;
+};
+
+}  // namespace dim::rpc
