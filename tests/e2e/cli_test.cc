@@ -29,7 +29,7 @@ TEST(Cli, VersionPrintsTheProjectVersion) {
 }
 
 TEST(Cli, ClientBinaryDoesNotLinkLibtorch) {
-  RunResult r = Run({"/usr/bin/ldd", DimctlPath()});
+  RunResult r = dim::testing::Run({"/usr/bin/ldd", DimctlPath()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.find("libtorch"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("libc10"), std::string::npos) << r.out;

@@ -151,15 +151,17 @@ TEST_F(ServeTest, MissingJobReadsAsNotFound) {
 }
 
 TEST(ServeLimits, TensorOverTheServersLimitIsRejected) {
-  DimServer server({}, {{"DIM_LIMITS_MAX_TENSOR_BYTES", "64"}});
+  // Only an orchestrator: its nodes would refuse their own datasets.
+  DimServer server({"--role", "orchestrator"},
+                   {{"DIM_LIMITS_MAX_TENSOR_BYTES", "1024"}});
   ASSERT_TRUE(server.ok());
   TempDir dir;
   std::string path = dir.path() + "/big.toml";
-  WriteFile(path, SlowJob(8));  // 8 x 4 float32 = 128 bytes
+  WriteFile(path, SlowJob(128));  // 128 x 4 float32 = 2048 bytes
   RunResult r = server.Cli({"submit", path});
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.err.find("128"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("64"), std::string::npos) << r.err;
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("2048"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1024"), std::string::npos) << r.err;
   EXPECT_EQ(server.Cli({"node", "ls"}).exit_code, 0);
 }
 

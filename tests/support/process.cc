@@ -54,12 +54,12 @@ int Decode(int status) {
 
 std::string DimctlPath() {
   const char* p = std::getenv("DIMCTL_BIN");
-  return p ? p : "dimctl";
+  return p ? p : DIMCTL_DEFAULT_BIN;
 }
 
 std::string ExamplesDir() {
   const char* p = std::getenv("DIMCTL_EXAMPLES");
-  return p ? p : "";
+  return p ? p : DIMCTL_DEFAULT_EXAMPLES;
 }
 
 std::string SourceExamplesDir() { return DIMCTL_SOURCE_DIR "/examples"; }

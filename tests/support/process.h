@@ -18,8 +18,8 @@ struct RunResult {
   std::string err;
 };
 
-// The dimctl under test ($DIMCTL_BIN) and the generated examples
-// ($DIMCTL_EXAMPLES), set by CMake for every test.
+// The dimctl under test and the generated examples: those of this build
+// tree, unless $DIMCTL_BIN or $DIMCTL_EXAMPLES name others.
 std::string DimctlPath();
 std::string ExamplesDir();
 // The repository's examples/ folder (job files).
