@@ -50,6 +50,4 @@ class JobStore {
   int fd_;  // guarded by mutex_
 };
 
-uint32_t Crc32(const std::string& data);
-
 }  // namespace dim::orchestrator

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "core/runtime/grpc_status.h"
+#include "core/rpc/status_convert.h"
 
 namespace dim::runtime {
 
@@ -14,7 +14,7 @@ grpc::Status NodeService::RunTask(grpc::ServerContext* context,
   Clock::time_point deadline = context->deadline();
   Result<dim::v1::RunTaskResponse> result = runtime_->Run(
       *request, deadline, [context] { return context->IsCancelled(); });
-  if (!result.ok()) return ToGrpcStatus(result.status());
+  if (!result.ok()) return rpc::ToGrpc(result.status());
   *response = std::move(*result);
   return grpc::Status::OK;
 }

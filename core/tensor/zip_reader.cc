@@ -1,6 +1,6 @@
 #include "core/tensor/zip_reader.h"
 
-#include <array>
+#include "core/util/text.h"
 
 namespace dim::tensor {
 namespace {
@@ -79,23 +79,6 @@ Status ApplyZip64Extra(std::string_view extra, ZipEntry* entry) {
 }
 
 }  // namespace
-
-uint32_t Crc32(std::string_view data) {
-  static const std::array<uint32_t, 256> table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  uint32_t crc = 0xffffffffu;
-  for (char ch : data) {
-    crc = table[(crc ^ static_cast<unsigned char>(ch)) & 0xff] ^ (crc >> 8);
-  }
-  return crc ^ 0xffffffffu;
-}
 
 Result<ZipReader> ZipReader::Open(std::string_view bytes) {
   ZipReader reader(bytes);

@@ -23,8 +23,6 @@ struct ZipEntry {
   uint64_t local_header_offset = 0;
 };
 
-// The CRC-32 (ISO-HDLC) that zip records for each entry.
-uint32_t Crc32(std::string_view data);
 
 // Holds a view of the archive bytes, which must outlive the reader.
 class ZipReader {

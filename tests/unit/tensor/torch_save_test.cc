@@ -13,6 +13,7 @@
 
 #include "core/tensor/load.h"
 #include "core/tensor/zip_reader.h"
+#include "core/util/text.h"
 
 namespace dim::tensor {
 namespace {
