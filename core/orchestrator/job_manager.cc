@@ -169,16 +169,28 @@ Result<dim::v1::SubmitJobResponse> JobManager::Submit(
   entry->job.set_owner(options_.orchestrator_id);
   entry->job.set_created_ms(NowMs());
   Transition(entry.get(), dim::v1::JOB_STATE_PENDING, "accepted");
-  // Written down before anyone hears "accepted".
-  DIM_RETURN_IF_ERROR(store_->Put(entry->job, /*sync=*/true));
+  Result<uint64_t> ticket = store_->Append(entry->job);
+  if (!ticket.ok()) return ticket.status();
 
-  response.set_id(entry->job.id());
-  response.set_state(entry->job.state());
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (stopping_) return Unavailable("orchestrator is shutting down");
-  Entry* raw = entry.get();
-  jobs_[raw->job.id()] = std::move(entry);
-  Enqueue(raw);
+  std::string id = entry->job.id();
+  response.set_id(id);
+  response.set_state(dim::v1::JOB_STATE_PENDING);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) return Unavailable("orchestrator is shutting down");
+    Entry* raw = entry.get();
+    jobs_[id] = std::move(entry);
+    Enqueue(raw);
+  }
+  // The job may start while its record reaches the disk; the client hears
+  // "accepted" only after that. A job that cannot be made durable is
+  // cancelled and the client told.
+  Status synced = store_->Sync(*ticket);
+  if (!synced.ok()) {
+    DIM_LOG(Error, "jobs") << synced.message();
+    Cancel(id, "the job journal could not be written: " + synced.message());
+    return synced;
+  }
   return response;
 }
 
@@ -262,6 +274,7 @@ void JobManager::SetReason(const std::string& id, const std::string& reason) {
 void JobManager::Finish(const std::string& id,
                         Result<dim::v1::JobResult> result) {
   dim::v1::Job snapshot;
+  std::vector<Ended> waiters;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     Entry* entry = jobs_.at(id).get();
@@ -279,9 +292,11 @@ void JobManager::Finish(const std::string& id,
       Transition(entry, dim::v1::JOB_STATE_FAILED, result.status().message());
     }
     snapshot = entry->job;
+    waiters.swap(entry->on_end);
   }
   Status st = store_->Put(snapshot, /*sync=*/false);
   if (!st.ok()) DIM_LOG(Error, "jobs") << st.message();
+  for (auto& done : waiters) done(snapshot);
   DIM_LOG(Debug, "jobs") << "job " << id << " "
                          << JobStateName(snapshot.state()) << ": "
                          << snapshot.reason();
@@ -318,6 +333,7 @@ Result<dim::v1::Job> JobManager::Cancel(const std::string& id,
                                         const std::string& why) {
   std::shared_ptr<JobControl> control;
   dim::v1::Job snapshot;
+  std::vector<Ended> waiters;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = jobs_.find(id);
@@ -328,14 +344,34 @@ Result<dim::v1::Job> JobManager::Cancel(const std::string& id,
     Transition(entry, dim::v1::JOB_STATE_CANCELLED,
                why.empty() ? "cancelled by request" : why);
     snapshot = entry->job;
+    waiters.swap(entry->on_end);
   }
   if (control) {
     for (const auto& [address, task_id] : control->Cancel()) {
       dispatcher_->CancelOnNode(address, task_id);
     }
   }
-  DIM_RETURN_IF_ERROR(store_->Put(snapshot, /*sync=*/true));
+  Status stored = store_->Put(snapshot, /*sync=*/true);
+  for (auto& done : waiters) done(snapshot);
+  DIM_RETURN_IF_ERROR(stored);
   return snapshot;
+}
+
+Status JobManager::WhenEnded(const std::string& id, Ended done) {
+  dim::v1::Job now;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = jobs_.find(id);
+    if (it == jobs_.end()) return NotFound("no job '" + id + "'");
+    Entry* entry = it->second.get();
+    if (!IsTerminal(entry->job.state()) && !stopping_) {
+      entry->on_end.push_back(std::move(done));
+      return Status::Ok();
+    }
+    now = entry->job;
+  }
+  done(now);
+  return Status::Ok();
 }
 
 Result<dim::v1::Job> JobManager::WaitForChange(
@@ -359,15 +395,21 @@ bool JobManager::stopping() const {
 
 void JobManager::Shutdown() {
   std::vector<std::shared_ptr<JobControl>> running;
+  std::vector<std::pair<Ended, dim::v1::Job>> waiters;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) return;
     stopping_ = true;
     for (auto& [id, entry] : jobs_) {
       if (entry->control) running.push_back(entry->control);
+      for (auto& done : entry->on_end) {
+        waiters.emplace_back(std::move(done), entry->job);
+      }
+      entry->on_end.clear();
       entry->changed.notify_all();
     }
   }
+  for (auto& [done, job] : waiters) done(job);
   work_.notify_all();
   for (auto& control : running) control->Cancel();
   for (auto& worker : workers_) worker.join();

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -63,6 +64,13 @@ class JobManager {
       const std::string& id, uint64_t* version,
       std::chrono::system_clock::time_point deadline) const;
 
+  // Calls `done` once, with the job as it then is, when it finishes or
+  // when the manager shuts down (then the job is not finished); at once if
+  // it has finished already. `done` runs on whichever thread ended the
+  // job and must not block. kNotFound for unknown ids.
+  using Ended = std::function<void(const dim::v1::Job&)>;
+  Status WhenEnded(const std::string& id, Ended done);
+
   bool stopping() const;
 
   // Stops taking work, cancels running jobs' RPCs and joins the workers.
@@ -76,6 +84,7 @@ class JobManager {
     int64_t seq = 0;
     std::shared_ptr<JobControl> control;
     mutable std::condition_variable changed;  // waits with mutex_ held
+    std::vector<Ended> on_end;
   };
   struct QueueOrder {
     bool operator()(const Entry* a, const Entry* b) const;

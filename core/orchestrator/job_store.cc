@@ -135,6 +135,12 @@ JobStore::JobStore(std::string path, int fd, Durability durability)
 JobStore::~JobStore() { ::close(fd_); }
 
 Status JobStore::Put(const dim::v1::Job& job, bool sync) {
+  Result<uint64_t> ticket = Append(job);
+  if (!ticket.ok()) return ticket.status();
+  return sync ? Sync(*ticket) : Status::Ok();
+}
+
+Result<uint64_t> JobStore::Append(const dim::v1::Job& job) {
   std::string record = Frame(job);
   std::lock_guard<std::mutex> lock(mutex_);
   struct stat before {};
@@ -149,10 +155,32 @@ Status JobStore::Put(const dim::v1::Job& job, bool sync) {
     }
     return written;
   }
-  if (sync && durability_ == Durability::kFsync && ::fdatasync(fd_) != 0) {
-    return Internal(path_ + ": fdatasync failed: " + ErrnoText());
+  return ++appended_;
+}
+
+Status JobStore::Sync(uint64_t ticket) {
+  if (durability_ != Durability::kFsync) return Status::Ok();
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (synced_ < ticket && sync_error_.ok()) {
+    if (syncing_) {
+      synced_cv_.wait(lock);
+      continue;
+    }
+    syncing_ = true;
+    uint64_t covers = appended_;
+    lock.unlock();
+    int rc = ::fdatasync(fd_);
+    std::string why = rc == 0 ? "" : ErrnoText();
+    lock.lock();
+    syncing_ = false;
+    if (rc == 0) {
+      synced_ = covers;
+    } else {
+      sync_error_ = Internal(path_ + ": fdatasync failed: " + why);
+    }
+    synced_cv_.notify_all();
   }
-  return Status::Ok();
+  return synced_ >= ticket ? Status::Ok() : sync_error_;
 }
 
 }  // namespace dim::orchestrator

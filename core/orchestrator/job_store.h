@@ -8,6 +8,7 @@
 // (a serialized dim.v1.Job), integers little-endian.
 #pragma once
 
+#include <condition_variable>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -35,9 +36,17 @@ class JobStore {
   JobStore(const JobStore&) = delete;
   JobStore& operator=(const JobStore&) = delete;
 
-  // Appends a snapshot. With `sync` and kFsync durability the data is on
-  // stable storage when this returns ok. Thread-safe.
+  // Appends a snapshot; with `sync`, also Sync()s it. Thread-safe.
   Status Put(const dim::v1::Job& job, bool sync);
+
+  // Appends a snapshot without waiting for the disk; returns a ticket for
+  // Sync. Thread-safe.
+  Result<uint64_t> Append(const dim::v1::Job& job);
+  // Returns once every append up to `ticket` is on stable storage (with
+  // kFsync durability; at once with kWrite). Concurrent callers share one
+  // fdatasync: whoever finds no sync running starts one for everything
+  // appended so far, and the others wait for it. Thread-safe.
+  Status Sync(uint64_t ticket);
 
   const std::string& path() const { return path_; }
 
@@ -46,8 +55,13 @@ class JobStore {
 
   const std::string path_;
   const Durability durability_;
+  const int fd_;
   std::mutex mutex_;
-  int fd_;  // guarded by mutex_
+  std::condition_variable synced_cv_;
+  uint64_t appended_ = 0;   // guarded by mutex_
+  uint64_t synced_ = 0;     // guarded by mutex_
+  bool syncing_ = false;    // guarded by mutex_
+  Status sync_error_;       // guarded by mutex_; sticky
 };
 
 }  // namespace dim::orchestrator

@@ -21,43 +21,41 @@ OrchestratorService::OrchestratorService(
       orchestrator_id_(std::move(orchestrator_id)),
       heartbeat_interval_(heartbeat_interval) {}
 
-grpc::Status OrchestratorService::SubmitJob(
-    grpc::ServerContext* ctx, const dim::v1::SubmitJobRequest* request,
+grpc::ServerUnaryReactor* OrchestratorService::SubmitJob(
+    grpc::CallbackServerContext* ctx,
+    const dim::v1::SubmitJobRequest* request,
     dim::v1::SubmitJobResponse* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   auto submitted = jobs_->Submit(request->spec(), request->dry_run());
   if (!submitted.ok()) {
     DIM_LOG(Info, "api") << "rejected job '" << request->spec().name()
                          << "' from " << ctx->peer() << ": "
                          << submitted.status().message();
-    return rpc::ToGrpc(submitted.status());
+    reactor->Finish(rpc::ToGrpc(submitted.status()));
+    return reactor;
   }
   *response = std::move(submitted).value();
-  if (request->wait() && !request->dry_run()) {
-    auto job = AwaitEnd(ctx, response->id());
-    if (!job.ok()) return rpc::ToGrpc(job.status());
-    response->set_state(job->state());
-    *response->mutable_job() = std::move(job).value();
+  if (!request->wait() || request->dry_run()) {
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
   }
-  return grpc::Status::OK;
-}
-
-Result<dim::v1::Job> OrchestratorService::AwaitEnd(grpc::ServerContext* ctx,
-                                                   const std::string& id) {
-  uint64_t version = 0;
-  for (;;) {
-    auto job = jobs_->WaitForChange(id, &version,
-                                    SystemClock::now() + kWatchSlice);
-    if (!job.ok() || IsTerminal(job->state())) return job;
-    if (ctx->IsCancelled()) return Cancelled("client went away");
-    if (jobs_->stopping()) {
-      return Unavailable("orchestrator is shutting down; job " + id +
-                         " runs again when it restarts");
-    }
-    if (ctx->deadline() < SystemClock::now()) {
-      return DeadlineExceeded("job " + id + " still " +
-                              JobStateName(job->state()));
-    }
-  }
+  // A client that goes away meanwhile only stops listening: the job runs
+  // on, and the call is finished when it ends.
+  Status waiting = jobs_->WhenEnded(
+      response->id(), [reactor, response](const dim::v1::Job& job) {
+        if (!IsTerminal(job.state())) {
+          reactor->Finish(grpc::Status(
+              grpc::StatusCode::UNAVAILABLE,
+              "orchestrator is shutting down; job " + job.id() +
+                  " runs again when it restarts"));
+          return;
+        }
+        response->set_state(job.state());
+        *response->mutable_job() = job;
+        reactor->Finish(grpc::Status::OK);
+      });
+  if (!waiting.ok()) reactor->Finish(rpc::ToGrpc(waiting));
+  return reactor;
 }
 
 grpc::Status OrchestratorService::GetJob(grpc::ServerContext*,

@@ -11,16 +11,21 @@
 
 namespace dim::orchestrator {
 
-class OrchestratorService final : public dim::v1::Orchestrator::Service {
+// SubmitJob uses gRPC's callback API, so that a client waiting for its job
+// holds no server thread: the job's worker sends the answer when it ends.
+class OrchestratorService final
+    : public dim::v1::Orchestrator::WithCallbackMethod_SubmitJob<
+          dim::v1::Orchestrator::Service> {
  public:
   // Borrows both; they must outlive the service.
   OrchestratorService(JobManager* jobs, NodeRegistry* registry,
                       std::string orchestrator_id,
                       std::chrono::milliseconds heartbeat_interval);
 
-  grpc::Status SubmitJob(grpc::ServerContext* ctx,
-                         const dim::v1::SubmitJobRequest* request,
-                         dim::v1::SubmitJobResponse* response) override;
+  grpc::ServerUnaryReactor* SubmitJob(
+      grpc::CallbackServerContext* ctx,
+      const dim::v1::SubmitJobRequest* request,
+      dim::v1::SubmitJobResponse* response) override;
   grpc::Status GetJob(grpc::ServerContext* ctx,
                       const dim::v1::GetJobRequest* request,
                       dim::v1::Job* response) override;
@@ -42,11 +47,6 @@ class OrchestratorService final : public dim::v1::Orchestrator::Service {
                          dim::v1::HeartbeatResponse* response) override;
 
  private:
-  // Waits until the job is finished, the client goes away or the server
-  // stops; returns the job as last seen.
-  Result<dim::v1::Job> AwaitEnd(grpc::ServerContext* ctx,
-                                const std::string& id);
-
   JobManager* const jobs_;
   NodeRegistry* const registry_;
   const std::string orchestrator_id_;

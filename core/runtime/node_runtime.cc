@@ -61,16 +61,6 @@ struct NodeRuntime::Outcome {
   }
 };
 
-// Shared by the waiting caller and the task, which may outlive the wait
-// when the deadline passes first.
-struct NodeRuntime::Pending {
-  // Written by the task's run, read by its done, which the queue calls
-  // after run on the same thread.
-  Outcome outcome;
-  std::promise<Outcome> promise;
-  std::future<Outcome> future = promise.get_future();
-};
-
 NodeRuntime::NodeRuntime(NodeOptions options, std::unique_ptr<Engine> engine)
     : options_(std::move(options)),
       started_ms_(UnixMillis(Clock::now())),
@@ -105,44 +95,81 @@ Result<std::unique_ptr<NodeRuntime>> NodeRuntime::Create(
 Result<dim::v1::RunTaskResponse> NodeRuntime::Run(
     const dim::v1::RunTaskRequest& request, Clock::time_point deadline,
     const std::function<bool()>& abandoned) {
+  // Shared with the task, which may outlive this wait.
+  auto promise =
+      std::make_shared<std::promise<Result<dim::v1::RunTaskResponse>>>();
+  auto future = promise->get_future();
+  RunAsync(request, deadline, [promise](Result<dim::v1::RunTaskResponse> r) {
+    promise->set_value(std::move(r));
+  });
+  for (;;) {
+    Clock::time_point now = Clock::now();
+    if (now >= deadline) break;
+    auto slice = std::min<Clock::duration>(kPollInterval, deadline - now);
+    if (future.wait_for(slice) == std::future_status::ready) {
+      return future.get();
+    }
+    if (abandoned && abandoned()) {
+      queue_->Cancel(request.task_id(),
+                     Cancelled("task " + request.task_id() +
+                               " was abandoned by its caller"));
+      return future.get();
+    }
+  }
+  // The task may be in the middle of a forward pass; it stops at its next
+  // chunk, and nobody waits for it.
+  dim::Status late = DeadlineExceeded("task " + request.task_id() +
+                                      " passed its deadline on node " +
+                                      options_.node_id);
+  queue_->Cancel(request.task_id(), late);
+  return late;
+}
+
+void NodeRuntime::RunAsync(const dim::v1::RunTaskRequest& request,
+                           Clock::time_point deadline, Done done) {
+  Origin origin{request.task_id(), request.model(), request.reduction()};
+  if (origin.task_id.empty()) {
+    origin.task_id = "task-" + std::to_string(++next_task_);
+  }
   Result<const ModelSpec*> model = models_->Find(request.model());
-  if (!model.ok()) return Finish(request, Outcome::Failed(model.status()));
+  if (!model.ok()) {
+    return done(Finish(origin, Outcome::Failed(model.status())));
+  }
   Result<tensor::Tensor> input = ResolveInput(request);
   dim::Status checked =
       input.ok() ? CheckInput(**model, *input) : input.status();
-  if (!checked.ok()) return Finish(request, Outcome::Failed(checked));
+  if (!checked.ok()) return done(Finish(origin, Outcome::Failed(checked)));
 
-  std::string task_id = request.task_id();
-  if (task_id.empty()) task_id = "task-" + std::to_string(++next_task_);
-  auto pending = std::make_shared<Pending>();
-  Task task = MakeTask(**model, std::move(*input), pending);
-  task.id = task_id;
+  Task task = MakeTask(**model, std::move(*input), origin, done);
+  task.id = origin.task_id;
   task.priority = request.priority();
   task.deadline = deadline;
-
   dim::Status submitted = queue_->Submit(std::move(task));
-  if (!submitted.ok()) return Finish(request, Outcome::Failed(submitted));
-  return Finish(request, Wait(*pending, task_id, deadline, abandoned));
+  // A refused task's done is not called by the queue.
+  if (!submitted.ok()) done(Finish(origin, Outcome::Failed(submitted)));
 }
 
 Task NodeRuntime::MakeTask(const ModelSpec& model, tensor::Tensor input,
-                           std::shared_ptr<Pending> pending) {
+                           Origin origin, Done done) {
+  // Written by run, read by done, which the queue calls after run on the
+  // same thread (or alone, for a task dropped before it ran).
+  auto outcome = std::make_shared<Outcome>();
   Task task;
   Steady::time_point queued_at = Steady::now();
-  task.run = [this, pending, spec = &model, rows = std::move(input),
+  task.run = [this, outcome, spec = &model, rows = std::move(input),
               queued_at](const TaskControl& control) {
-    Outcome& outcome = pending->outcome;
-    outcome.queue_us = MicrosSince(queued_at);
+    outcome->queue_us = MicrosSince(queued_at);
     Steady::time_point started = Steady::now();
     Result<tensor::Tensor> output = Execute(*spec, rows, control);
-    outcome.run_us = MicrosSince(started);
-    outcome.samples = RowCount(rows);
-    if (output.ok()) outcome.output = std::move(*output);
-    if (!output.ok()) outcome.status = output.status();
+    outcome->run_us = MicrosSince(started);
+    outcome->samples = RowCount(rows);
+    if (output.ok()) outcome->output = std::move(*output);
+    if (!output.ok()) outcome->status = output.status();
   };
-  task.done = [pending](const dim::Status& dropped) {
-    if (!dropped.ok()) pending->outcome = Outcome::Failed(dropped);
-    pending->promise.set_value(std::move(pending->outcome));
+  task.done = [this, outcome, origin = std::move(origin),
+               done = std::move(done)](const dim::Status& dropped) {
+    if (!dropped.ok()) *outcome = Outcome::Failed(dropped);
+    done(Finish(origin, std::move(*outcome)));
   };
   return task;
 }
@@ -196,53 +223,26 @@ Result<tensor::Tensor> NodeRuntime::ForwardInChunks(
   return joined;
 }
 
-NodeRuntime::Outcome NodeRuntime::Wait(Pending& pending,
-                                       const std::string& task_id,
-                                       Clock::time_point deadline,
-                                       const std::function<bool()>& abandoned) {
-  for (;;) {
-    Clock::time_point now = Clock::now();
-    if (now >= deadline) break;
-    auto slice = std::min<Clock::duration>(kPollInterval, deadline - now);
-    if (pending.future.wait_for(slice) == std::future_status::ready) {
-      return pending.future.get();
-    }
-    if (abandoned && abandoned()) {
-      queue_->Cancel(task_id, Cancelled("task " + task_id +
-                                        " was abandoned by its caller"));
-      return pending.future.get();
-    }
-  }
-
-  // The task may still be in the middle of a forward pass; it stops at its
-  // next chunk, and nobody waits for it.
-  dim::Status late = DeadlineExceeded("task " + task_id +
-                                 " passed its deadline on node " +
-                                 options_.node_id);
-  queue_->Cancel(task_id, late);
-  return Outcome::Failed(late);
-}
-
-Result<dim::v1::RunTaskResponse> NodeRuntime::Finish(
-    const dim::v1::RunTaskRequest& request, Outcome outcome) {
+Result<dim::v1::RunTaskResponse> NodeRuntime::Finish(const Origin& origin,
+                                                     Outcome outcome) {
   if (outcome.status.ok() &&
-      request.reduction() == dim::v1::REDUCTION_MEAN_ROWS) {
+      origin.reduction == dim::v1::REDUCTION_MEAN_ROWS) {
     Result<tensor::Tensor> mean = MeanRows(outcome.output);
     if (mean.ok()) outcome.output = std::move(*mean);
     if (!mean.ok()) {
-      outcome.status = mean.status().WithContext("model " + request.model());
+      outcome.status = mean.status().WithContext("model " + origin.model);
     }
   }
   if (!outcome.status.ok()) {
     ++failed_;
-    DIM_LOG(Debug, "runtime") << "task " << request.task_id()
+    DIM_LOG(Debug, "runtime") << "task " << origin.task_id
                               << " failed: " << outcome.status.message();
     return outcome.status;
   }
 
   ++completed_;
   dim::v1::RunTaskResponse response;
-  response.set_task_id(request.task_id());
+  response.set_task_id(origin.task_id);
   response.set_node_id(options_.node_id);
   tensor::ToProto(outcome.output, response.mutable_output());
   response.set_samples(outcome.samples);

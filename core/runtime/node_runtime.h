@@ -57,6 +57,14 @@ class NodeRuntime {
       const dim::v1::RunTaskRequest& request, Clock::time_point deadline,
       const std::function<bool()>& abandoned = nullptr);
 
+  // The same without blocking: `done` is called exactly once, from the
+  // worker that ran the task or, for a task refused at once, from this
+  // call. It must not block. Deadlines are enforced before the task
+  // starts; a caller that needs one while it runs uses Cancel.
+  using Done = std::function<void(Result<dim::v1::RunTaskResponse>)>;
+  void RunAsync(const dim::v1::RunTaskRequest& request,
+                Clock::time_point deadline, Done done);
+
   // Cancels a queued or running task; false when the node does not know
   // it (never seen, or already finished).
   bool Cancel(const std::string& task_id);
@@ -76,13 +84,18 @@ class NodeRuntime {
 
  private:
   struct Outcome;
-  struct Pending;
+  // What Finish needs of a request, without its input.
+  struct Origin {
+    std::string task_id;
+    std::string model;
+    dim::v1::Reduction reduction;
+  };
 
   NodeRuntime(NodeOptions options, std::unique_ptr<Engine> engine);
 
   // The work of one task; the caller sets its id, priority and deadline.
-  Task MakeTask(const ModelSpec& model, tensor::Tensor input,
-                std::shared_ptr<Pending> pending);
+  Task MakeTask(const ModelSpec& model, tensor::Tensor input, Origin origin,
+                Done done);
   Result<tensor::Tensor> ResolveInput(const dim::v1::RunTaskRequest& request);
   Result<tensor::Tensor> Execute(const ModelSpec& model,
                                  const tensor::Tensor& input,
@@ -90,11 +103,8 @@ class NodeRuntime {
   Result<tensor::Tensor> ForwardInChunks(const ModelSpec& model,
                                          const tensor::Tensor& input,
                                          const TaskControl& control);
-  Outcome Wait(Pending& pending, const std::string& task_id,
-               Clock::time_point deadline,
-               const std::function<bool()>& abandoned);
-  Result<dim::v1::RunTaskResponse> Finish(
-      const dim::v1::RunTaskRequest& request, Outcome outcome);
+  Result<dim::v1::RunTaskResponse> Finish(const Origin& origin,
+                                          Outcome outcome);
 
   const NodeOptions options_;
   const int64_t started_ms_;

@@ -9,16 +9,21 @@
 
 namespace dim::runtime {
 
-class NodeService final : public dim::v1::Node::Service {
+// RunTask uses gRPC's callback API: a task waiting in the node's queue
+// holds no server thread, and the worker that ran it sends the answer.
+class NodeService final
+    : public dim::v1::Node::WithCallbackMethod_RunTask<
+          dim::v1::Node::Service> {
  public:
   // `runtime` is not owned and must outlive the service.
   explicit NodeService(NodeRuntime* runtime) : runtime_(runtime) {}
 
   // Honours the RPC deadline; a client that cancels the call or goes away
-  // cancels the task.
-  grpc::Status RunTask(grpc::ServerContext* context,
-                       const dim::v1::RunTaskRequest* request,
-                       dim::v1::RunTaskResponse* response) override;
+  // (or a deadline that passes) cancels the task.
+  grpc::ServerUnaryReactor* RunTask(grpc::CallbackServerContext* context,
+                                    const dim::v1::RunTaskRequest* request,
+                                    dim::v1::RunTaskResponse* response)
+      override;
   grpc::Status GetNodeStatus(grpc::ServerContext* context,
                              const dim::v1::GetNodeStatusRequest* request,
                              dim::v1::NodeStatus* response) override;
