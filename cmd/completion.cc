@@ -80,7 +80,9 @@ void Bash(std::ostream& out, const CLI::App* root) {
 
 std::string ZshQuote(const std::string& s) {
   std::string out;
-  for (char c : s) out += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  for (char c : s) {
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
   return out;
 }
 

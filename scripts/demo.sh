@@ -9,9 +9,11 @@ scripts/build.sh
 dimctl=build/dimctl
 data=$(mktemp -d)
 addr=127.0.0.1:${DIM_DEMO_PORT:-7420}
-"$dimctl" serve --listen "$addr" --data-dir "$data" &
+# The server's log goes to a file so that it does not mix with the jobs.
+"$dimctl" serve --listen "$addr" --data-dir "$data" 2>"$data/serve.log" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
+echo "server log: $data/serve.log (removed at exit)"
 
 for _ in $(seq 100); do
   "$dimctl" --addr "$addr" node ls >/dev/null 2>&1 && break

@@ -38,7 +38,8 @@ std::vector<Result<TaskOutcome>> RunAll(const std::vector<Task>& tasks,
   return outcomes;
 }
 
-Result<tensor::Tensor> Decode(const dim::v1::Tensor& t, const std::string& who) {
+Result<tensor::Tensor> Decode(const dim::v1::Tensor& t,
+                              const std::string& who) {
   auto decoded = tensor::FromProto(t, tensor::Limits{INT64_MAX, 64, INT64_MAX});
   if (!decoded.ok()) return decoded.status().WithContext(who);
   return decoded;

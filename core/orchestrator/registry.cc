@@ -104,9 +104,9 @@ std::optional<dim::v1::NodeEntry> NodeRegistry::Find(
   return EntryLocked(it->second, Clock::now());
 }
 
-Eligible NodeRegistry::FindEligible(const std::string& model,
-                                    const std::string& dataset,
-                                    const std::vector<std::string>& only) const {
+Eligible NodeRegistry::FindEligible(
+    const std::string& model, const std::string& dataset,
+    const std::vector<std::string>& only) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto now = Clock::now();
   Eligible out;

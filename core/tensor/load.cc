@@ -40,7 +40,8 @@ Result<std::string> ReadFile(const std::string& path, int64_t max_bytes) {
   if (size < 0 || size > max_bytes + kOverhead) {
     return ResourceExhausted(
         "file is " + std::to_string(size) + " bytes, over the limit of " +
-        std::to_string(max_bytes) + " (raise limits.max_tensor_bytes to accept it)");
+        std::to_string(max_bytes) +
+        " (raise limits.max_tensor_bytes to accept it)");
   }
   std::string bytes(static_cast<size_t>(size), '\0');
   in.seekg(0);
