@@ -13,16 +13,35 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// How long a waiting task sleeps between looks at the registry when
-// nothing changes.
-constexpr auto kWaitSlice = std::chrono::milliseconds(200);
+// How long a parked task may go without a look at its job's deadline and
+// cancellation when the registry does not change.
+constexpr auto kParkedSlice = std::chrono::milliseconds(200);
 
 int64_t MicrosSince(SteadyClock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              SteadyClock::now() - start).count();
 }
 
+// One RPC in flight: what gRPC needs to stay alive until it completes.
+struct NodeCall {
+  std::unique_ptr<dim::v1::Node::Stub> stub;
+  grpc::ClientContext ctx;
+  dim::v1::RunTaskRequest request;
+  dim::v1::RunTaskResponse response;
+};
+
 }  // namespace
+
+struct Dispatcher::Run {
+  Task task;
+  std::shared_ptr<JobControl> job;
+  Done done;
+  SteadyClock::time_point start = SteadyClock::now();
+  std::set<std::string> tried;
+  int attempt = 0;  // attempts made so far
+  Status last;      // the last node failure
+  bool waiting = false;
+};
 
 bool IsNodeFailure(Code code) {
   switch (code) {
@@ -41,102 +60,144 @@ bool IsNodeFailure(Code code) {
 Dispatcher::Dispatcher(NodeRegistry* registry, rpc::ChannelPool* pool,
                        NodeSelector* selector, int max_attempts)
     : registry_(registry), pool_(pool), selector_(selector),
-      max_attempts_(max_attempts) {}
+      max_attempts_(max_attempts), watcher_([this] { WatchParked(); }) {}
 
-Result<std::pair<std::string, std::string>> Dispatcher::ChooseNode(
-    const Task& task, const std::set<std::string>& tried, JobControl* job) {
-  bool waited = false;
-  for (;;) {
-    if (job->cancelled()) return Cancelled("job cancelled");
-    if (JobControl::Clock::now() >= job->deadline()) {
-      return DeadlineExceeded("job deadline passed while waiting for a node");
-    }
-    Eligible eligible =
-        registry_->FindEligible(task.model, task.dataset, task.pinned_nodes);
-    // Prefer a node not tried yet; a tried one that is eligible again
-    // (heard from since it failed) is better than waiting.
-    std::optional<std::string> pick = selector_->Pick(eligible.loads, tried);
-    if (!pick) pick = selector_->Pick(eligible.loads, {});
-    if (pick) {
-      if (waited) job->NotifyWait("");
-      return std::make_pair(*pick, eligible.addresses[*pick]);
-    }
-    job->NotifyWait(registry_->WhyNoneEligible(task.model, task.dataset,
-                                               task.pinned_nodes));
-    waited = true;
-    auto until = std::min<SteadyClock::time_point>(
-        SteadyClock::now() + kWaitSlice,
-        SteadyClock::now() + (job->deadline() - JobControl::Clock::now()));
-    registry_->WaitForChange(until);
+Dispatcher::~Dispatcher() {
+  std::vector<std::shared_ptr<Run>> parked;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+    parked.swap(parked_);
+  }
+  parked_cv_.notify_all();
+  watcher_.join();
+  for (auto& run : parked) {
+    run->done(Unavailable("orchestrator is shutting down"));
   }
 }
 
-Result<dim::v1::RunTaskResponse> Dispatcher::Call(
-    const Task& task, const std::string& task_id, const std::string& node_id,
-    const std::string& address, JobControl* job) {
-  dim::v1::RunTaskRequest request;
-  request.set_task_id(task_id);
+void Dispatcher::Start(Task task, std::shared_ptr<JobControl> job,
+                       Done done) {
+  auto run = std::make_shared<Run>();
+  run->task = std::move(task);
+  run->job = std::move(job);
+  run->done = std::move(done);
+  Step(run);
+}
+
+void Dispatcher::Step(const std::shared_ptr<Run>& run) {
+  JobControl* job = run->job.get();
+  if (job->cancelled()) return run->done(Cancelled("job cancelled"));
+  if (JobControl::Clock::now() >= job->deadline()) {
+    std::string why = "job deadline passed while waiting for a node";
+    if (!run->last.ok()) why += " (last failure: " + run->last.message() + ")";
+    return run->done(DeadlineExceeded(why));
+  }
+  const Task& task = run->task;
+  Eligible eligible =
+      registry_->FindEligible(task.model, task.dataset, task.pinned_nodes);
+  // Prefer a node not tried yet; a tried one that is eligible again (heard
+  // from since it failed) is better than waiting.
+  std::optional<std::string> pick = selector_->Pick(eligible.loads, run->tried);
+  if (!pick) pick = selector_->Pick(eligible.loads, {});
+  if (!pick) return Park(run);
+  if (run->waiting) {
+    run->waiting = false;
+    job->NotifyWait("");
+  }
+  Call(run, *pick, eligible.addresses[*pick]);
+}
+
+void Dispatcher::Park(const std::shared_ptr<Run>& run) {
+  const Task& task = run->task;
+  run->waiting = true;
+  run->job->NotifyWait(registry_->WhyNoneEligible(task.model, task.dataset,
+                                                  task.pinned_nodes));
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!stopping_) {
+      parked_.push_back(run);
+      parked_cv_.notify_all();
+      return;
+    }
+  }
+  run->done(Unavailable("orchestrator is shutting down"));
+}
+
+void Dispatcher::WatchParked() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    if (parked_.empty()) {
+      parked_cv_.wait(lock);
+      continue;
+    }
+    lock.unlock();
+    registry_->WaitForChange(SteadyClock::now() + kParkedSlice);
+    lock.lock();
+    if (stopping_) break;
+    std::vector<std::shared_ptr<Run>> runs;
+    runs.swap(parked_);
+    lock.unlock();
+    for (auto& run : runs) Step(run);
+    lock.lock();
+  }
+}
+
+void Dispatcher::Call(const std::shared_ptr<Run>& run,
+                      const std::string& node_id,
+                      const std::string& address) {
+  const Task& task = run->task;
+  JobControl* job = run->job.get();
+  int attempt = ++run->attempt;
+  auto call = std::make_shared<NodeCall>();
+  auto& request = call->request;
+  request.set_task_id(task.id + "-a" + std::to_string(attempt));
   request.set_job_id(job->job_id());
   request.set_model(task.model);
-  if (task.input != nullptr) {
+  if (task.input) {
     *request.mutable_input() = *task.input;
   } else {
     request.set_dataset(task.dataset);
   }
   request.set_priority(task.priority);
   request.set_reduction(task.reduction);
-
-  grpc::ClientContext ctx;
-  ctx.set_deadline(job->deadline());
-  if (!job->BeginCall(&ctx, address, task_id)) {
-    return Cancelled("job cancelled");
+  call->ctx.set_deadline(job->deadline());
+  if (!job->BeginCall(&call->ctx, address, request.task_id())) {
+    return run->done(Cancelled("job cancelled"));
   }
   job->NotifyDispatch(node_id);
   registry_->AddInflight(node_id, 1);
-  auto stub = dim::v1::Node::NewStub(pool_->Get(address));
-  dim::v1::RunTaskResponse response;
-  grpc::Status st = stub->RunTask(&ctx, request, &response);
-  registry_->AddInflight(node_id, -1);
-  job->EndCall(&ctx);
-  if (!st.ok()) return rpc::FromGrpc(st);
-  return response;
-}
-
-Result<TaskOutcome> Dispatcher::Run(const Task& task, JobControl* job) {
-  auto start = SteadyClock::now();
-  std::set<std::string> tried;
-  Status last;
-  for (int attempt = 1; attempt <= max_attempts_; ++attempt) {
-    auto node = ChooseNode(task, tried, job);
-    if (!node.ok()) {
-      if (last.ok()) return node.status();
-      return Status(node.status().code(), node.status().message() +
-                                              " (last failure: " +
-                                              last.message() + ")");
-    }
-    const auto& [node_id, address] = *node;
-    std::string task_id = task.id + "-a" + std::to_string(attempt);
-    auto response = Call(task, task_id, node_id, address, job);
-    if (response.ok()) {
-      return TaskOutcome{std::move(response).value(), attempt,
-                         MicrosSince(start)};
-    }
-    Status failed = response.status().WithContext(
-        "node " + node_id + " (" + address + ")");
-    if (job->cancelled()) return Cancelled("job cancelled");
-    if (!IsNodeFailure(failed.code())) return failed;
-    DIM_LOG(Warn, "dispatch") << "job " << job->job_id() << " task "
-                              << task_id << ": " << failed.message()
-                              << "; trying another node";
-    if (failed.code() == Code::kUnavailable) {
-      registry_->MarkUnreachable(node_id);
-    }
-    tried.insert(node_id);
-    last = failed;
-  }
-  return Status(last.code(), "gave up after " +
-                                 std::to_string(max_attempts_) +
-                                 " attempts: " + last.message());
+  call->stub = dim::v1::Node::NewStub(pool_->Get(address));
+  call->stub->async()->RunTask(
+      &call->ctx, &call->request, &call->response,
+      [this, run, call, node_id, address](grpc::Status st) {
+        registry_->AddInflight(node_id, -1);
+        run->job->EndCall(&call->ctx);
+        if (st.ok()) {
+          run->done(TaskOutcome{std::move(call->response), run->attempt,
+                                MicrosSince(run->start)});
+          return;
+        }
+        Status failed = rpc::FromGrpc(st).WithContext(
+            "node " + node_id + " (" + address + ")");
+        if (run->job->cancelled()) return run->done(Cancelled("job cancelled"));
+        if (!IsNodeFailure(failed.code())) return run->done(failed);
+        if (failed.code() == Code::kUnavailable) {
+          registry_->MarkUnreachable(node_id);
+        }
+        run->tried.insert(node_id);
+        run->last = failed;
+        if (run->attempt >= max_attempts_) {
+          return run->done(Status(failed.code(),
+                                  "gave up after " +
+                                      std::to_string(run->attempt) +
+                                      " attempts: " + failed.message()));
+        }
+        DIM_LOG(Warn, "dispatch") << "job " << run->job->job_id() << ": "
+                                  << failed.message()
+                                  << "; trying another node";
+        Step(run);
+      });
 }
 
 void Dispatcher::CancelOnNode(const std::string& address,

@@ -1,14 +1,21 @@
-// Sends one task to one node and gets its output back: picks the least
-// loaded eligible node, calls RunTask through the connection pool, and on
-// a failure that is the node's rather than the task's (unreachable, queue
+// Sends one task to one node and gets its output back, without holding a
+// thread while it waits: picks the least loaded eligible node, calls
+// RunTask through the connection pool with gRPC's callback API, and on a
+// failure that is the node's rather than the task's (unreachable, queue
 // full, model failed to load) tries another eligible node, up to
-// max_attempts. While no node is eligible (a node that could not be reached
-// is not, until it is heard from again) the task waits, and the job says
-// why, until one appears, the job is cancelled or its deadline passes.
+// max_attempts. While no node is eligible (a node that could not be
+// reached is not, until it is heard from again) the task is parked, and
+// the job says why, until one appears, the job is cancelled or its
+// deadline passes.
 #pragma once
 
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/orchestrator/job_control.h"
@@ -23,7 +30,8 @@ namespace dim::orchestrator {
 struct Task {
   std::string id;  // unique within the job; the attempt is appended
   std::string model;
-  const dim::v1::Tensor* input = nullptr;  // or a dataset
+  // The input, or null for a dataset; shared so that retries reuse it.
+  std::shared_ptr<const dim::v1::Tensor> input;
   std::string dataset;
   std::vector<std::string> pinned_nodes;
   int priority = 0;
@@ -38,32 +46,44 @@ struct TaskOutcome {
 
 class Dispatcher {
  public:
+  using Done = std::function<void(Result<TaskOutcome>)>;
+
   // Borrows all three; they must outlive the dispatcher.
   Dispatcher(NodeRegistry* registry, rpc::ChannelPool* pool,
              NodeSelector* selector, int max_attempts);
+  // Fails parked tasks with kUnavailable. Calls in flight must have ended:
+  // their completions use the dispatcher.
+  ~Dispatcher();
 
-  // Blocks until the task has an output or has failed for good. Called
-  // from many threads at once.
-  Result<TaskOutcome> Run(const Task& task, JobControl* job);
+  // Starts the task; `done` is called exactly once, on this thread or on
+  // a gRPC or dispatcher thread, and must not block for long.
+  void Start(Task task, std::shared_ptr<JobControl> job, Done done);
 
   // Asks a node to drop a task; best effort, bounded by a short deadline.
   void CancelOnNode(const std::string& address, const std::string& task_id);
 
  private:
-  // Picks the least loaded eligible node, preferring those not tried yet;
-  // while none is eligible, waits and lets the job say why.
-  Result<std::pair<std::string, std::string>> ChooseNode(
-      const Task& task, const std::set<std::string>& tried, JobControl* job);
-  Result<dim::v1::RunTaskResponse> Call(const Task& task,
-                                        const std::string& task_id,
-                                        const std::string& node_id,
-                                        const std::string& address,
-                                        JobControl* job);
+  struct Run;
+
+  // Picks a node and calls it, or parks the run while none is eligible.
+  void Step(const std::shared_ptr<Run>& run);
+  void Call(const std::shared_ptr<Run>& run, const std::string& node_id,
+            const std::string& address);
+  void Park(const std::shared_ptr<Run>& run);
+  // Looks at parked runs again whenever the registry changes, and at
+  // least every few hundred milliseconds for deadlines and cancellations.
+  void WatchParked();
 
   NodeRegistry* const registry_;
   rpc::ChannelPool* const pool_;
   NodeSelector* const selector_;
   const int max_attempts_;
+
+  std::mutex mutex_;
+  std::condition_variable parked_cv_;
+  std::vector<std::shared_ptr<Run>> parked_;  // guarded by mutex_
+  bool stopping_ = false;                     // guarded by mutex_
+  std::thread watcher_;
 };
 
 // Whether a failed task may succeed on another node.

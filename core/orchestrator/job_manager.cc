@@ -1,6 +1,7 @@
 #include "core/orchestrator/job_manager.h"
 
 #include <algorithm>
+#include <optional>
 #include <random>
 
 #include "core/orchestrator/patterns.h"
@@ -99,9 +100,7 @@ JobManager::JobManager(ManagerOptions options, JobStore* store,
     DIM_LOG(Info, "jobs") << "requeued " << requeue.size()
                           << " unfinished job(s) from " << store_->path();
   }
-  for (int i = 0; i < options_.max_concurrent_jobs; ++i) {
-    workers_.emplace_back([this] { WorkerLoop(); });
-  }
+  Pump();
 }
 
 JobManager::~JobManager() { Shutdown(); }
@@ -148,21 +147,20 @@ Status JobManager::CheckAgainstNodes(const dim::v1::JobSpec& spec) const {
   }
 }
 
-Result<dim::v1::SubmitJobResponse> JobManager::Submit(
-    const dim::v1::JobSpec& spec, bool dry_run) {
-  DIM_RETURN_IF_ERROR(job::ValidateJobSpec(spec, options_.job_limits));
-  if (spec.pattern() != dim::v1::PATTERN_COLLABORATIVE) {
+void JobManager::Submit(const dim::v1::JobSpec& spec, bool dry_run,
+                        Accepted accepted) {
+  Status valid = job::ValidateJobSpec(spec, options_.job_limits);
+  if (valid.ok() && spec.pattern() != dim::v1::PATTERN_COLLABORATIVE) {
     auto input = tensor::FromProto(spec.input(), options_.tensor_limits);
-    if (!input.ok()) return input.status().WithContext("input");
+    if (!input.ok()) valid = input.status().WithContext("input");
   }
-  DIM_RETURN_IF_ERROR(CheckAgainstNodes(spec));
+  if (valid.ok()) valid = CheckAgainstNodes(spec);
+  if (!valid.ok()) return accepted(valid);
 
   dim::v1::SubmitJobResponse response;
   response.set_owner(options_.orchestrator_id);
-  if (dry_run) {
-    response.set_state(dim::v1::JOB_STATE_UNSPECIFIED);
-    return response;
-  }
+  if (dry_run) return accepted(response);
+
   auto entry = std::make_unique<Entry>();
   entry->job.set_id(NewId());
   *entry->job.mutable_spec() = spec;
@@ -170,35 +168,37 @@ Result<dim::v1::SubmitJobResponse> JobManager::Submit(
   entry->job.set_created_ms(NowMs());
   Transition(entry.get(), dim::v1::JOB_STATE_PENDING, "accepted");
   Result<uint64_t> ticket = store_->Append(entry->job);
-  if (!ticket.ok()) return ticket.status();
+  if (!ticket.ok()) return accepted(ticket.status());
 
   std::string id = entry->job.id();
   response.set_id(id);
   response.set_state(dim::v1::JOB_STATE_PENDING);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_) return Unavailable("orchestrator is shutting down");
+    if (stopping_) {
+      return accepted(Unavailable("orchestrator is shutting down"));
+    }
     Entry* raw = entry.get();
     jobs_[id] = std::move(entry);
     Enqueue(raw);
   }
+  Pump();
   // The job may start while its record reaches the disk; the client hears
   // "accepted" only after that. A job that cannot be made durable is
   // cancelled and the client told.
-  Status synced = store_->Sync(*ticket);
-  if (!synced.ok()) {
+  store_->SyncThen(*ticket, [this, id, response, accepted](Status synced) {
+    if (synced.ok()) return accepted(response);
     DIM_LOG(Error, "jobs") << synced.message();
-    Cancel(id, "the job journal could not be written: " + synced.message());
-    return synced;
-  }
-  return response;
+    CancelJob(id, "the job journal could not be written: " +
+                      synced.message(), /*sync=*/false);
+    accepted(synced);
+  });
 }
 
 void JobManager::Enqueue(Entry* entry) {
   entry->seq = next_seq_++;
   queue_.push_back(entry);
   std::push_heap(queue_.begin(), queue_.end(), QueueOrder());
-  work_.notify_one();
 }
 
 void JobManager::Transition(Entry* entry, dim::v1::JobState state,
@@ -215,50 +215,58 @@ void JobManager::Transition(Entry* entry, dim::v1::JobState state,
   entry->changed.notify_all();
 }
 
-void JobManager::WorkerLoop() {
-  for (;;) {
-    std::string id;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
+void JobManager::Pump() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (pumping_) {
+    pump_again_ = true;
+    return;
+  }
+  pumping_ = true;
+  do {
+    pump_again_ = false;
+    while (!stopping_ && running_ < options_.max_concurrent_jobs &&
+           !queue_.empty()) {
       std::pop_heap(queue_.begin(), queue_.end(), QueueOrder());
       Entry* entry = queue_.back();
       queue_.pop_back();
       if (entry->job.state() != dim::v1::JOB_STATE_PENDING) continue;
-      id = entry->job.id();
+      ++running_;
+      std::shared_ptr<JobControl> control = PrepareLocked(entry);
+      dim::v1::JobSpec spec = entry->job.spec();
+      std::string id = entry->job.id();
+      lock.unlock();
+      StartJob(spec, dispatcher_, control,
+               [this, id](Result<dim::v1::JobResult> result) {
+                 Finish(id, std::move(result));
+               });
+      lock.lock();
     }
-    RunOne(id);
-  }
+  } while (pump_again_);
+  pumping_ = false;
 }
 
-void JobManager::RunOne(const std::string& id) {
-  std::shared_ptr<JobControl> control;
-  dim::v1::JobSpec spec;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    Entry* entry = jobs_.at(id).get();
-    spec = entry->job.spec();
-    auto timeout = spec.timeout_ms() > 0
-                       ? std::chrono::milliseconds(spec.timeout_ms())
-                       : options_.default_timeout;
-    JobControl::Hooks hooks;
-    hooks.on_dispatch = [this, id](const std::string& node_id) {
-      std::lock_guard<std::mutex> hook_lock(mutex_);
-      Entry* e = jobs_.at(id).get();
-      if (e->job.state() == dim::v1::JOB_STATE_SCHEDULED) {
-        Transition(e, dim::v1::JOB_STATE_RUNNING, "task sent to " + node_id);
-      }
-    };
-    hooks.on_wait = [this, id](const std::string& why) {
-      SetReason(id, why.empty() ? "running" : "waiting: " + why);
-    };
-    control = std::make_shared<JobControl>(
-        id, SystemClock::now() + timeout, std::move(hooks));
-    entry->control = control;
-    Transition(entry, dim::v1::JOB_STATE_SCHEDULED, "assigned to a worker");
-  }
-  Finish(id, RunJob(spec, dispatcher_, control.get()));
+std::shared_ptr<JobControl> JobManager::PrepareLocked(Entry* entry) {
+  const std::string id = entry->job.id();
+  const auto& spec = entry->job.spec();
+  auto timeout = spec.timeout_ms() > 0
+                     ? std::chrono::milliseconds(spec.timeout_ms())
+                     : options_.default_timeout;
+  JobControl::Hooks hooks;
+  hooks.on_dispatch = [this, id](const std::string& node_id) {
+    std::lock_guard<std::mutex> hook_lock(mutex_);
+    Entry* e = jobs_.at(id).get();
+    if (e->job.state() == dim::v1::JOB_STATE_SCHEDULED) {
+      Transition(e, dim::v1::JOB_STATE_RUNNING, "task sent to " + node_id);
+    }
+  };
+  hooks.on_wait = [this, id](const std::string& why) {
+    SetReason(id, why.empty() ? "running" : "waiting: " + why);
+  };
+  auto control = std::make_shared<JobControl>(
+      id, SystemClock::now() + timeout, std::move(hooks));
+  entry->control = control;
+  Transition(entry, dim::v1::JOB_STATE_SCHEDULED, "started");
+  return control;
 }
 
 void JobManager::SetReason(const std::string& id, const std::string& reason) {
@@ -273,33 +281,46 @@ void JobManager::SetReason(const std::string& id, const std::string& reason) {
 
 void JobManager::Finish(const std::string& id,
                         Result<dim::v1::JobResult> result) {
-  dim::v1::Job snapshot;
+  std::optional<dim::v1::Job> snapshot;
   std::vector<Ended> waiters;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    --running_;
+    idle_.notify_all();
     Entry* entry = jobs_.at(id).get();
     entry->control.reset();
     // Cancelled meanwhile (already recorded), or interrupted by shutdown:
     // the journal still says PENDING, so the job runs again at next start.
-    if (IsTerminal(entry->job.state()) || (stopping_ && !result.ok())) return;
-    if (result.ok()) {
-      *entry->job.mutable_result() = std::move(result).value();
-      Transition(entry, dim::v1::JOB_STATE_SUCCEEDED, "completed");
-    } else if (result.status().code() == Code::kDeadlineExceeded) {
-      Transition(entry, dim::v1::JOB_STATE_FAILED,
-                 "timed out: " + result.status().message());
-    } else {
-      Transition(entry, dim::v1::JOB_STATE_FAILED, result.status().message());
+    bool record = !IsTerminal(entry->job.state()) &&
+                  !(stopping_ && !result.ok());
+    if (record) {
+      RecordEndLocked(entry, std::move(result));
+      snapshot = entry->job;
+      waiters.swap(entry->on_end);
     }
-    snapshot = entry->job;
-    waiters.swap(entry->on_end);
   }
-  Status st = store_->Put(snapshot, /*sync=*/false);
-  if (!st.ok()) DIM_LOG(Error, "jobs") << st.message();
-  for (auto& done : waiters) done(snapshot);
-  DIM_LOG(Debug, "jobs") << "job " << id << " "
-                         << JobStateName(snapshot.state()) << ": "
-                         << snapshot.reason();
+  if (snapshot) {
+    Status st = store_->Put(*snapshot, /*sync=*/false);
+    if (!st.ok()) DIM_LOG(Error, "jobs") << st.message();
+    for (auto& done : waiters) done(*snapshot);
+    DIM_LOG(Debug, "jobs") << "job " << id << " "
+                           << JobStateName(snapshot->state()) << ": "
+                           << snapshot->reason();
+  }
+  Pump();
+}
+
+void JobManager::RecordEndLocked(Entry* entry,
+                                 Result<dim::v1::JobResult> result) {
+  if (result.ok()) {
+    *entry->job.mutable_result() = std::move(result).value();
+    Transition(entry, dim::v1::JOB_STATE_SUCCEEDED, "completed");
+  } else if (result.status().code() == Code::kDeadlineExceeded) {
+    Transition(entry, dim::v1::JOB_STATE_FAILED,
+               "timed out: " + result.status().message());
+  } else {
+    Transition(entry, dim::v1::JOB_STATE_FAILED, result.status().message());
+  }
 }
 
 Result<dim::v1::Job> JobManager::Get(const std::string& id) const {
@@ -331,6 +352,12 @@ std::vector<dim::v1::Job> JobManager::List(const std::set<int>& states,
 
 Result<dim::v1::Job> JobManager::Cancel(const std::string& id,
                                         const std::string& why) {
+  return CancelJob(id, why, /*sync=*/true);
+}
+
+Result<dim::v1::Job> JobManager::CancelJob(const std::string& id,
+                                           const std::string& why,
+                                           bool sync) {
   std::shared_ptr<JobControl> control;
   dim::v1::Job snapshot;
   std::vector<Ended> waiters;
@@ -351,7 +378,7 @@ Result<dim::v1::Job> JobManager::Cancel(const std::string& id,
       dispatcher_->CancelOnNode(address, task_id);
     }
   }
-  Status stored = store_->Put(snapshot, /*sync=*/true);
+  Status stored = store_->Put(snapshot, sync);
   for (auto& done : waiters) done(snapshot);
   DIM_RETURN_IF_ERROR(stored);
   return snapshot;
@@ -410,10 +437,18 @@ void JobManager::Shutdown() {
     }
   }
   for (auto& [done, job] : waiters) done(job);
-  work_.notify_all();
   for (auto& control : running) control->Cancel();
-  for (auto& worker : workers_) worker.join();
-  workers_.clear();
+  // Cancelled RPCs end at once; a parked task notices within a fraction
+  // of a second.
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!idle_.wait_for(lock, std::chrono::seconds(10),
+                      [this] { return running_ == 0; })) {
+    DIM_LOG(Warn, "jobs") << running_ << " job(s) still running at shutdown";
+  }
+  lock.unlock();
+  // No journal callback may reach this manager after it is gone.
+  Status flushed = store_->Flush();
+  if (!flushed.ok()) DIM_LOG(Error, "jobs") << flushed.message();
 }
 
 }  // namespace dim::orchestrator

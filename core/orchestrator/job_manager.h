@@ -1,21 +1,21 @@
 // The job lifecycle: PENDING -> SCHEDULED -> RUNNING -> SUCCEEDED | FAILED
 // | CANCELLED, each transition recorded with its time and reason. Jobs are
 // validated and written to the journal before Submit returns, queued by
-// priority (then by arrival), and run by a fixed set of worker threads.
-// Jobs found unfinished in the journal at start are queued again.
+// priority (then by arrival), and started while fewer than
+// max_concurrent_jobs run. A running job holds no thread: its tasks are
+// RPCs in flight, and the completion of the last one finishes it. Jobs
+// found unfinished in the journal at start are queued again.
 // Thread-safe; every method may be called from any gRPC thread.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/job/job.h"
@@ -39,17 +39,20 @@ struct ManagerOptions {
 class JobManager {
  public:
   // Borrows store, registry and dispatcher. `recovered` is what the store
-  // found at start. Starts the workers.
+  // found at start; its unfinished jobs start at once.
   JobManager(ManagerOptions options, JobStore* store, NodeRegistry* registry,
              Dispatcher* dispatcher,
              std::map<std::string, dim::v1::Job> recovered);
   ~JobManager();
 
   // Validates the spec against the job limits and what the registered
-  // nodes say about models and shapes; with dry_run stops there. Otherwise
-  // the job is in the journal when this returns ok.
-  Result<dim::v1::SubmitJobResponse> Submit(const dim::v1::JobSpec& spec,
-                                            bool dry_run);
+  // nodes say about models and shapes; with dry_run stops there.
+  // Otherwise queues the job, which may start at once, and calls
+  // `accepted` when its record is on disk. `accepted` is called exactly
+  // once: on this thread for a rejection or a dry run, else on the
+  // journal's thread; it must not block.
+  using Accepted = std::function<void(Result<dim::v1::SubmitJobResponse>)>;
+  void Submit(const dim::v1::JobSpec& spec, bool dry_run, Accepted accepted);
   Result<dim::v1::Job> Get(const std::string& id) const;
   // Newest first; states filter when not empty; limit 0 means all.
   std::vector<dim::v1::Job> List(const std::set<int>& states,
@@ -73,8 +76,9 @@ class JobManager {
 
   bool stopping() const;
 
-  // Stops taking work, cancels running jobs' RPCs and joins the workers.
-  // Unfinished jobs stay in the journal and run again at the next start.
+  // Stops taking work, cancels running jobs' RPCs and waits (a few
+  // seconds at most) for them to end. Unfinished jobs stay in the journal
+  // and run again at the next start.
   void Shutdown();
 
  private:
@@ -91,13 +95,20 @@ class JobManager {
   };
 
   Status CheckAgainstNodes(const dim::v1::JobSpec& spec) const;
+  // Cancel, optionally without waiting for the record to reach the disk.
+  Result<dim::v1::Job> CancelJob(const std::string& id, const std::string& why,
+                                 bool sync);
   void Enqueue(Entry* entry);
-  void WorkerLoop();
-  void RunOne(const std::string& id);
+  // Starts queued jobs while there is room. Whoever finds another thread
+  // pumping leaves the work to it.
+  void Pump();
+  // Under mutex_: makes the job SCHEDULED and returns what StartJob needs.
+  std::shared_ptr<JobControl> PrepareLocked(Entry* entry);
   void Transition(Entry* entry, dim::v1::JobState state,
                   const std::string& reason);
   void SetReason(const std::string& id, const std::string& reason);
   void Finish(const std::string& id, Result<dim::v1::JobResult> result);
+  void RecordEndLocked(Entry* entry, Result<dim::v1::JobResult> result);
   std::string NewId();
 
   const ManagerOptions options_;
@@ -106,12 +117,14 @@ class JobManager {
   Dispatcher* const dispatcher_;
 
   mutable std::mutex mutex_;
-  std::condition_variable work_;             // the queue grew or stopping
+  std::condition_variable idle_;  // running_ went down
   std::map<std::string, std::unique_ptr<Entry>> jobs_;  // guarded by mutex_
   std::vector<Entry*> queue_;  // a heap by QueueOrder; guarded by mutex_
   int64_t next_seq_ = 0;       // guarded by mutex_
+  int running_ = 0;            // jobs started, not finished; by mutex_
+  bool pumping_ = false;       // guarded by mutex_
+  bool pump_again_ = false;    // guarded by mutex_
   bool stopping_ = false;      // guarded by mutex_
-  std::vector<std::thread> workers_;
 };
 
 bool IsTerminal(dim::v1::JobState state);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <vector>
 
@@ -130,9 +131,21 @@ Result<std::unique_ptr<JobStore>> JobStore::Open(
 }
 
 JobStore::JobStore(std::string path, int fd, Durability durability)
-    : path_(std::move(path)), durability_(durability), fd_(fd) {}
+    : path_(std::move(path)), durability_(durability), fd_(fd) {
+  if (durability_ == Durability::kFsync) {
+    syncer_ = std::thread([this] { SyncLoop(); });
+  }
+}
 
-JobStore::~JobStore() { ::close(fd_); }
+JobStore::~JobStore() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
+  ::close(fd_);
+}
 
 Status JobStore::Put(const dim::v1::Job& job, bool sync) {
   Result<uint64_t> ticket = Append(job);
@@ -158,29 +171,66 @@ Result<uint64_t> JobStore::Append(const dim::v1::Job& job) {
   return ++appended_;
 }
 
-Status JobStore::Sync(uint64_t ticket) {
-  if (durability_ != Durability::kFsync) return Status::Ok();
+void JobStore::SyncThen(uint64_t ticket, Durable durable) {
+  if (durability_ != Durability::kFsync) return durable(Status::Ok());
   std::unique_lock<std::mutex> lock(mutex_);
-  while (synced_ < ticket && sync_error_.ok()) {
-    if (syncing_) {
-      synced_cv_.wait(lock);
-      continue;
-    }
-    syncing_ = true;
+  if (synced_ >= ticket || !sync_error_.ok()) {
+    Status now = synced_ >= ticket ? Status::Ok() : sync_error_;
+    lock.unlock();
+    return durable(now);
+  }
+  waiting_.emplace_back(ticket, std::move(durable));
+  wake_.notify_one();
+}
+
+Status JobStore::Sync(uint64_t ticket) {
+  std::promise<Status> promise;
+  std::future<Status> future = promise.get_future();
+  SyncThen(ticket, [&promise](Status st) { promise.set_value(st); });
+  return future.get();
+}
+
+Status JobStore::Flush() {
+  uint64_t last = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    last = appended_;
+  }
+  // Waiters are called in the order they came, and this one came last.
+  return Sync(last);
+}
+
+void JobStore::SyncLoop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
+    if (waiting_.empty()) return;  // stopping, nothing owed
     uint64_t covers = appended_;
     lock.unlock();
     int rc = ::fdatasync(fd_);
     std::string why = rc == 0 ? "" : ErrnoText();
     lock.lock();
-    syncing_ = false;
     if (rc == 0) {
       synced_ = covers;
-    } else {
+    } else if (sync_error_.ok()) {
       sync_error_ = Internal(path_ + ": fdatasync failed: " + why);
     }
-    synced_cv_.notify_all();
+    std::vector<std::pair<uint64_t, Durable>> ready;
+    auto owed = waiting_.begin();
+    for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
+      if (it->first <= synced_ || !sync_error_.ok()) {
+        ready.push_back(std::move(*it));
+      } else {
+        if (owed != it) *owed = std::move(*it);
+        ++owed;
+      }
+    }
+    waiting_.erase(owed, waiting_.end());
+    Status outcome = sync_error_;
+    lock.unlock();
+    for (auto& [ticket, durable] : ready) durable(outcome);
+    lock.lock();
   }
-  return synced_ >= ticket ? Status::Ok() : sync_error_;
 }
 
 }  // namespace dim::orchestrator

@@ -10,6 +10,10 @@
 
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
+#include <thread>
+#include <utility>
+#include <vector>
 #include <map>
 #include <mutex>
 #include <string>
@@ -42,26 +46,37 @@ class JobStore {
   // Appends a snapshot without waiting for the disk; returns a ticket for
   // Sync. Thread-safe.
   Result<uint64_t> Append(const dim::v1::Job& job);
-  // Returns once every append up to `ticket` is on stable storage (with
-  // kFsync durability; at once with kWrite). Concurrent callers share one
-  // fdatasync: whoever finds no sync running starts one for everything
-  // appended so far, and the others wait for it. Thread-safe.
+  // Calls `durable` once every append up to `ticket` is on stable
+  // storage (with kFsync durability; at once, on this thread, with
+  // kWrite), or with the error that prevented it. A thread of the store's
+  // own runs fdatasync for everything appended so far whenever someone
+  // waits, so concurrent submitters share one disk flush. `durable` runs
+  // on that thread and must not block. Thread-safe.
+  using Durable = std::function<void(Status)>;
+  void SyncThen(uint64_t ticket, Durable durable);
+  // The same, blocking until then.
   Status Sync(uint64_t ticket);
+  // Syncs everything appended so far; when it returns, every `durable`
+  // callback for those appends has run.
+  Status Flush();
 
   const std::string& path() const { return path_; }
 
  private:
   JobStore(std::string path, int fd, Durability durability);
+  void SyncLoop();
 
   const std::string path_;
   const Durability durability_;
   const int fd_;
   std::mutex mutex_;
-  std::condition_variable synced_cv_;
-  uint64_t appended_ = 0;   // guarded by mutex_
-  uint64_t synced_ = 0;     // guarded by mutex_
-  bool syncing_ = false;    // guarded by mutex_
-  Status sync_error_;       // guarded by mutex_; sticky
+  std::condition_variable wake_;
+  uint64_t appended_ = 0;  // guarded by mutex_
+  uint64_t synced_ = 0;    // guarded by mutex_
+  Status sync_error_;      // guarded by mutex_; sticky once set
+  std::vector<std::pair<uint64_t, Durable>> waiting_;  // guarded by mutex_
+  bool stopping_ = false;  // guarded by mutex_
+  std::thread syncer_;     // only with kFsync
 };
 
 }  // namespace dim::orchestrator

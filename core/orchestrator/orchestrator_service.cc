@@ -26,35 +26,35 @@ grpc::ServerUnaryReactor* OrchestratorService::SubmitJob(
     const dim::v1::SubmitJobRequest* request,
     dim::v1::SubmitJobResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  auto submitted = jobs_->Submit(request->spec(), request->dry_run());
-  if (!submitted.ok()) {
-    DIM_LOG(Info, "api") << "rejected job '" << request->spec().name()
-                         << "' from " << ctx->peer() << ": "
-                         << submitted.status().message();
-    reactor->Finish(rpc::ToGrpc(submitted.status()));
-    return reactor;
-  }
-  *response = std::move(submitted).value();
-  if (!request->wait() || request->dry_run()) {
-    reactor->Finish(grpc::Status::OK);
-    return reactor;
-  }
-  // A client that goes away meanwhile only stops listening: the job runs
-  // on, and the call is finished when it ends.
-  Status waiting = jobs_->WhenEnded(
-      response->id(), [reactor, response](const dim::v1::Job& job) {
-        if (!IsTerminal(job.state())) {
-          reactor->Finish(grpc::Status(
-              grpc::StatusCode::UNAVAILABLE,
-              "orchestrator is shutting down; job " + job.id() +
-                  " runs again when it restarts"));
-          return;
-        }
-        response->set_state(job.state());
-        *response->mutable_job() = job;
-        reactor->Finish(grpc::Status::OK);
-      });
-  if (!waiting.ok()) reactor->Finish(rpc::ToGrpc(waiting));
+  bool wait = request->wait() && !request->dry_run();
+  std::string peer = ctx->peer();
+  jobs_->Submit(request->spec(), request->dry_run(),
+                [this, reactor, request, response, wait, peer](
+                    Result<dim::v1::SubmitJobResponse> submitted) {
+    if (!submitted.ok()) {
+      DIM_LOG(Info, "api") << "rejected job '" << request->spec().name()
+                           << "' from " << peer << ": "
+                           << submitted.status().message();
+      return reactor->Finish(rpc::ToGrpc(submitted.status()));
+    }
+    *response = std::move(submitted).value();
+    if (!wait) return reactor->Finish(grpc::Status::OK);
+    // A client that goes away meanwhile only stops listening: the job
+    // runs on, and the call is finished when it ends.
+    Status waiting = jobs_->WhenEnded(
+        response->id(), [reactor, response](const dim::v1::Job& job) {
+          if (!IsTerminal(job.state())) {
+            return reactor->Finish(grpc::Status(
+                grpc::StatusCode::UNAVAILABLE,
+                "orchestrator is shutting down; job " + job.id() +
+                    " runs again when it restarts"));
+          }
+          response->set_state(job.state());
+          *response->mutable_job() = job;
+          reactor->Finish(grpc::Status::OK);
+        });
+    if (!waiting.ok()) reactor->Finish(rpc::ToGrpc(waiting));
+  });
   return reactor;
 }
 

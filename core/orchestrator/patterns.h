@@ -5,7 +5,12 @@
 //   comparative: several models on one input, reconciled by a consensus
 //     rule, with per-row agreement;
 //   chained: a pipeline, each step's output the next step's input.
+// Nothing here blocks: tasks run as RPCs in flight, and each completion
+// starts what comes next.
 #pragma once
+
+#include <functional>
+#include <memory>
 
 #include "core/orchestrator/dispatcher.h"
 #include "core/orchestrator/job_control.h"
@@ -14,9 +19,12 @@
 
 namespace dim::orchestrator {
 
-// Runs the job to completion; the result carries the combined output and
-// every part. Fails with the first task error that retries could not fix.
-Result<dim::v1::JobResult> RunJob(const dim::v1::JobSpec& spec,
-                                  Dispatcher* dispatcher, JobControl* job);
+using JobDone = std::function<void(Result<dim::v1::JobResult>)>;
+
+// Starts the job; `done` is called exactly once with the result (the
+// combined output and every part) or the first task error that retries
+// could not fix. `dispatcher` must outlive the job.
+void StartJob(const dim::v1::JobSpec& spec, Dispatcher* dispatcher,
+              std::shared_ptr<JobControl> job, JobDone done);
 
 }  // namespace dim::orchestrator
