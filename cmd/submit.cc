@@ -27,7 +27,12 @@ int RunSubmit(const SubmitFlags& flags, const Globals& g) {
 
   auto client = Connect(g);
   auto submitted = client.Submit(*spec, flags.dry_run, /*wait=*/false);
-  if (!submitted.ok()) return ReportError(submitted.status());
+  if (!submitted.ok()) {
+    // The orchestrator judged the job: say which file it came from.
+    Status st = submitted.status();
+    if (st.code() == Code::kInvalidArgument) st = st.WithContext(flags.file);
+    return ReportError(st);
+  }
   if (flags.dry_run) {
     if (!g.quiet) std::cout << flags.file << ": valid\n";
     return kExitOk;

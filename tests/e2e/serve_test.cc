@@ -136,9 +136,9 @@ TEST_F(ServeTest, ShapeMismatchNamesTheModelAndBothShapes) {
                   "[[chained.steps]]\nmodel = \"tiny\"\n");
   RunResult r = server_.Cli({"submit", path, "--wait"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("model tiny expects input [*, 4] float32, the job's "
-                       "input is [1, 3] float32"),
-            std::string::npos) << r.err;
+  EXPECT_EQ(r.err, "dimctl: error: " + path +
+                       ": model tiny expects input [*, 4] float32, the job's "
+                       "input is [1, 3] float32\n");
   // The server is unaffected.
   RunResult ok = server_.Cli({"submit", Example("chained"), "--wait"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
