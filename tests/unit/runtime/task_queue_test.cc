@@ -18,7 +18,8 @@ using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 // Holds the single worker busy until Release, so that tasks pile up in
-// the queue in a known state.
+// the queue in a known state. Declare it before the queue: the queue's
+// worker may still be inside its task when the test body ends.
 class Blocker {
  public:
   Task Make() {
@@ -78,9 +79,9 @@ TaskQueue::Options OneWorker(int queue_limit = 16) {
 }
 
 TEST(TaskQueueTest, RunsHigherPriorityFirstAndFifoWithinPriority) {
-  TaskQueue queue(OneWorker());
   Blocker blocker;
   Journal journal;
+  TaskQueue queue(OneWorker());
   ASSERT_TRUE(queue.Submit(blocker.Make()).ok());
   blocker.WaitStarted();
 
@@ -99,9 +100,9 @@ TEST(TaskQueueTest, RunsHigherPriorityFirstAndFifoWithinPriority) {
 }
 
 TEST(TaskQueueTest, RejectsTaskWhenQueueIsFull) {
-  TaskQueue queue(OneWorker(2));
   Blocker blocker;
   Journal journal;
+  TaskQueue queue(OneWorker(2));
   ASSERT_TRUE(queue.Submit(blocker.Make()).ok());
   blocker.WaitStarted();
   ASSERT_TRUE(queue.Submit(journal.Make("a")).ok());
@@ -115,9 +116,9 @@ TEST(TaskQueueTest, RejectsTaskWhenQueueIsFull) {
 }
 
 TEST(TaskQueueTest, RejectsIdAlreadyInUse) {
-  TaskQueue queue(OneWorker());
   Blocker blocker;
   Journal journal;
+  TaskQueue queue(OneWorker());
   ASSERT_TRUE(queue.Submit(blocker.Make()).ok());
   blocker.WaitStarted();
   ASSERT_TRUE(queue.Submit(journal.Make("a")).ok());
@@ -144,9 +145,9 @@ TEST(TaskQueueTest, IdIsFreeAgainWhenDoneIsCalled) {
 }
 
 TEST(TaskQueueTest, DropsTaskWhoseDeadlinePassedWhileQueued) {
-  TaskQueue queue(OneWorker());
   Blocker blocker;
   Journal journal;
+  TaskQueue queue(OneWorker());
   ASSERT_TRUE(queue.Submit(blocker.Make()).ok());
   blocker.WaitStarted();
   Task late = journal.Make("late");
@@ -164,9 +165,9 @@ TEST(TaskQueueTest, DropsTaskWhoseDeadlinePassedWhileQueued) {
 }
 
 TEST(TaskQueueTest, CancelDropsQueuedTaskWithTheGivenReason) {
-  TaskQueue queue(OneWorker());
   Blocker blocker;
   Journal journal;
+  TaskQueue queue(OneWorker());
   ASSERT_TRUE(queue.Submit(blocker.Make()).ok());
   blocker.WaitStarted();
   ASSERT_TRUE(queue.Submit(journal.Make("a")).ok());
@@ -224,9 +225,9 @@ TEST(TaskQueueTest, RunningTaskSeesItsDeadline) {
 }
 
 TEST(TaskQueueTest, ShutdownFailsQueuedTasksAndRefusesNewOnes) {
-  TaskQueue queue(OneWorker());
   Blocker blocker;
   Journal journal;
+  TaskQueue queue(OneWorker());
   ASSERT_TRUE(queue.Submit(blocker.Make()).ok());
   blocker.WaitStarted();
   ASSERT_TRUE(queue.Submit(journal.Make("a")).ok());
