@@ -64,9 +64,16 @@ dim::v1::SubmitJobRequest TinyJob() {
   return request;
 }
 
+// The server under test, for its log when something fails.
+Process* g_server = nullptr;
+
 void Check(const grpc::Status& st, const char* what) {
   if (st.ok()) return;
   std::cerr << what << " failed: " << st.error_message() << "\n";
+  if (g_server) {
+    std::cerr << "server running: " << g_server->Running() << "\n"
+              << "server log:\n" << g_server->Stderr();
+  }
   std::exit(1);
 }
 
@@ -158,6 +165,7 @@ int main(int argc, char** argv) {
                 "127.0.0.1:0", "--data-dir", data.path(), "--log-level",
                 "warn"});
   std::string addr = AddressFrom(dimd, "serving on ");
+  g_server = &dimd;
   Process echod({"/proc/self/exe", "--echo-server"});
   std::string echo_addr = AddressFrom(echod, "echo serving on ");
 
