@@ -26,22 +26,29 @@ bool IsDirectory(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-// Flags win over the environment, which wins over the file.
+// Flags win over the environment, which wins over the file; they are
+// checked as the file's values are.
 Status ApplyFlags(const ServeFlags& f, config::Config* c) {
-  if (!f.listen.empty()) c->server.listen = f.listen;
-  if (!f.role.empty() && !config::ParseRole(f.role, &c->server.role)) {
-    return InvalidArgument("--role: expected all, orchestrator or node, got '" +
-                           f.role + "'");
-  }
-  if (!f.join.empty()) c->node.join = f.join;
-  if (!f.advertise.empty()) c->node.advertise = f.advertise;
-  if (!f.node_id.empty()) c->node.id = f.node_id;
-  if (!f.model_dir.empty()) c->node.model_dir = f.model_dir;
-  if (!f.dataset_dir.empty()) c->node.dataset_dir = f.dataset_dir;
-  if (!f.data_dir.empty()) c->server.data_dir = f.data_dir;
-  if (!f.log_level.empty() && !log::ParseLevel(f.log_level, &c->log.level)) {
-    return InvalidArgument("--log-level: expected debug, info, warn, error "
-                           "or off, got '" + f.log_level + "'");
+  const struct {
+    const char* flag;
+    const char* section;
+    const char* key;
+    const std::string& value;
+  } flags[] = {
+      {"--listen", "server", "listen", f.listen},
+      {"--role", "server", "role", f.role},
+      {"--data-dir", "server", "data_dir", f.data_dir},
+      {"--join", "node", "join", f.join},
+      {"--advertise", "node", "advertise", f.advertise},
+      {"--node-id", "node", "id", f.node_id},
+      {"--model-dir", "node", "model_dir", f.model_dir},
+      {"--dataset-dir", "node", "dataset_dir", f.dataset_dir},
+      {"--log-level", "log", "level", f.log_level},
+  };
+  for (const auto& flag : flags) {
+    if (flag.value.empty()) continue;
+    Status st = config::SetFromText(c, flag.section, flag.key, flag.value);
+    if (!st.ok()) return InvalidArgument(flag.flag + (": " + st.message()));
   }
   // Without a model directory a node serves the examples built with
   // dimctl, so that `dimctl serve` alone is enough to try it.

@@ -96,6 +96,13 @@ Status ApplyEnvironment(const Environment& env, Config* config) {
 
 }  // namespace
 
+Status SetFromText(Config* config, const std::string& section,
+                   const std::string& key, const std::string& text) {
+  const keys::KeyDef* def = keys::Find(section, key);
+  if (def == nullptr) return NotFound("no key " + section + "." + key);
+  return keys::SetFromEnvironment(*def, text, config);
+}
+
 Environment ProcessEnvironment() {
   Environment env;
   for (char** entry = environ; *entry != nullptr; ++entry) {

@@ -110,6 +110,13 @@ struct Config {
 // "DIM_NODE_QUEUE_LIMIT: expected an integer from 1 to 1000000, got 'x'".
 Result<Config> LoadConfig(const std::string& path, const Environment& env);
 
+// Sets one key from text written as in an environment variable (a list
+// comma-separated), checked as the file would be; for command-line flags.
+// kInvalidArgument without a prefix ("expected HOST:PORT such as ...");
+// kNotFound for an unknown section or key.
+Status SetFromText(Config* config, const std::string& section,
+                   const std::string& key, const std::string& text);
+
 // server.data_dir, or when it is empty $XDG_STATE_HOME/dimctl, or
 // $HOME/.local/state/dimctl. Fails with kFailedPrecondition when none of
 // the three is set.

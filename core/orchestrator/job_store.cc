@@ -3,6 +3,7 @@
 #include "core/util/text.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,6 +108,20 @@ Status Rewrite(const std::string& dir, const std::string& path,
   return SyncDir(dir);
 }
 
+// Two orchestrators appending to one journal would corrupt it.
+Result<int> LockDirectory(const std::string& dir) {
+  std::string path = dir + "/LOCK";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Internal(path + ": cannot open: " + ErrnoText());
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return FailedPrecondition(dir + " is in use by another orchestrator "
+                              "(its LOCK is held); give this one its own "
+                              "--data-dir");
+  }
+  return fd;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<JobStore>> JobStore::Open(
@@ -116,6 +131,8 @@ Result<std::unique_ptr<JobStore>> JobStore::Open(
   std::filesystem::create_directories(dir, ec);
   if (ec) return Internal(dir + ": cannot create directory: " + ec.message());
   std::string path = dir + "/jobs.journal";
+  auto lock_fd = LockDirectory(dir);
+  if (!lock_fd.ok()) return lock_fd.status();
 
   std::ifstream in(path, std::ios::binary);
   if (in) {
@@ -123,15 +140,23 @@ Result<std::unique_ptr<JobStore>> JobStore::Open(
                       std::istreambuf_iterator<char>());
     Replay(bytes, recovered);
   }
-  DIM_RETURN_IF_ERROR(Rewrite(dir, path, *recovered));
-
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd < 0) return Internal(path + ": cannot open: " + ErrnoText());
-  return std::unique_ptr<JobStore>(new JobStore(path, fd, durability));
+  Status rewritten = Rewrite(dir, path, *recovered);
+  int fd = rewritten.ok()
+               ? ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC)
+               : -1;
+  if (fd < 0) {
+    ::close(*lock_fd);
+    if (!rewritten.ok()) return rewritten;
+    return Internal(path + ": cannot open: " + ErrnoText());
+  }
+  return std::unique_ptr<JobStore>(
+      new JobStore(path, fd, *lock_fd, durability));
 }
 
-JobStore::JobStore(std::string path, int fd, Durability durability)
-    : path_(std::move(path)), durability_(durability), fd_(fd) {
+JobStore::JobStore(std::string path, int fd, int lock_fd,
+                   Durability durability)
+    : path_(std::move(path)), durability_(durability), fd_(fd),
+      lock_fd_(lock_fd) {
   if (durability_ == Durability::kFsync) {
     syncer_ = std::thread([this] { SyncLoop(); });
   }
@@ -145,6 +170,7 @@ JobStore::~JobStore() {
   wake_.notify_all();
   if (syncer_.joinable()) syncer_.join();
   ::close(fd_);
+  ::close(lock_fd_);
 }
 
 Status JobStore::Put(const dim::v1::Job& job, bool sync) {

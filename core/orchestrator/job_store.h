@@ -31,7 +31,9 @@ enum class Durability {
 class JobStore {
  public:
   // Opens or creates dir/jobs.journal, creating dir if needed. Fills
-  // *recovered with the last snapshot of every job found.
+  // *recovered with the last snapshot of every job found. One store per
+  // directory: a second one (in this or another process) fails with
+  // kFailedPrecondition while the first is open.
   static Result<std::unique_ptr<JobStore>> Open(
       const std::string& dir, Durability durability,
       std::map<std::string, dim::v1::Job>* recovered);
@@ -63,12 +65,13 @@ class JobStore {
   const std::string& path() const { return path_; }
 
  private:
-  JobStore(std::string path, int fd, Durability durability);
+  JobStore(std::string path, int fd, int lock_fd, Durability durability);
   void SyncLoop();
 
   const std::string path_;
   const Durability durability_;
   const int fd_;
+  const int lock_fd_;  // holds an exclusive flock on dir/LOCK
   std::mutex mutex_;
   std::condition_variable wake_;
   uint64_t appended_ = 0;  // guarded by mutex_

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
@@ -26,6 +27,21 @@ namespace dim::server {
 namespace {
 
 using config::Role;
+
+// gRPC's own messages go to the same log, in the same form.
+void LogFromGrpc(gpr_log_func_args* args) {
+  const char* component = "grpc";
+  switch (args->severity) {
+    case GPR_LOG_SEVERITY_ERROR:
+      DIM_LOG(Error, component) << args->message;
+      break;
+    case GPR_LOG_SEVERITY_INFO:
+      DIM_LOG(Info, component) << args->message;
+      break;
+    default:
+      DIM_LOG(Debug, component) << args->message;
+  }
+}
 
 std::string HostName() {
   char buf[256] = {};
@@ -154,9 +170,13 @@ Status ServerImpl::BuildNode(const config::Config& config) {
 }
 
 Status ServerImpl::Listen(const config::Config& config) {
+  gpr_set_log_function(LogFromGrpc);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // Without this a second server on the same port would start and share
+  // the traffic silently.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int port = 0;
   builder.AddListeningPort(config.server.listen,
                            grpc::InsecureServerCredentials(), &port);

@@ -165,6 +165,34 @@ TEST(ServeLimits, TensorOverTheServersLimitIsRejected) {
   EXPECT_EQ(server.Cli({"node", "ls"}).exit_code, 0);
 }
 
+TEST(ServeStart, SecondServerOnTheSamePortFailsToStart) {
+  DimServer first;
+  ASSERT_TRUE(first.ok());
+  TempDir data;
+  RunResult r = Dimctl({"serve", "--listen", first.addr(), "--data-dir",
+                        data.path()});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("dimctl: error: cannot listen on " + first.addr()),
+            std::string::npos) << r.err;
+}
+
+TEST(ServeStart, SecondOrchestratorOnTheSameDataDirFailsToStart) {
+  DimServer first;
+  ASSERT_TRUE(first.ok());
+  RunResult r = Dimctl({"serve", "--listen", "127.0.0.1:0", "--data-dir",
+                        first.data_dir()});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("is in use by another orchestrator"),
+            std::string::npos) << r.err;
+}
+
+TEST(ServeStart, BadFlagValuesAreUsageErrors) {
+  RunResult r = Dimctl({"serve", "--listen", "nonsense"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "dimctl: error: --listen: expected HOST:PORT such as "
+                   "127.0.0.1:7420, got 'nonsense'\n");
+}
+
 TEST(ServeRestart, AcceptedJobsSurviveARestart) {
   TempDir data;
   std::string id;

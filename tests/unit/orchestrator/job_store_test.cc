@@ -99,6 +99,21 @@ TEST(JobStore, CorruptRecordEndsTheReplay) {
   EXPECT_TRUE(jobs.count("a"));
 }
 
+TEST(JobStore, SecondStoreOnOneDirectoryIsRefused) {
+  TempDir dir;
+  std::map<std::string, dim::v1::Job> jobs;
+  auto first = JobStore::Open(dir.path(), Durability::kWrite, &jobs);
+  ASSERT_TRUE(first.ok());
+  auto second = JobStore::Open(dir.path(), Durability::kWrite, &jobs);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(second.status().message(),
+            dir.path() + " is in use by another orchestrator (its LOCK is "
+                         "held); give this one its own --data-dir");
+  first->reset();
+  EXPECT_TRUE(JobStore::Open(dir.path(), Durability::kWrite, &jobs).ok());
+}
+
 TEST(JobStore, JournalIsPrivateToItsOwner) {
   TempDir dir;
   Reopen(dir.path());
@@ -124,6 +139,7 @@ TEST(JobStore, EveryWaiterHearsOnceItsRecordIsDurable) {
   }
   ASSERT_TRUE((*store)->Flush().ok());
   EXPECT_EQ(heard.load(), 50);
+  store->reset();
   EXPECT_EQ(Reopen(dir.path()).size(), 50u);
 }
 
