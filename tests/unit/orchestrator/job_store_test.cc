@@ -32,6 +32,17 @@ std::map<std::string, dim::v1::Job> Reopen(const std::string& dir) {
   return jobs;
 }
 
+void WritePendingJobs(const std::string& dir,
+                      const std::vector<std::string>& ids) {
+  std::map<std::string, dim::v1::Job> none;
+  auto store = JobStore::Open(dir, Durability::kWrite, &none);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  for (const auto& id : ids) {
+    ASSERT_TRUE(
+        (*store)->Put(MakeJob(id, dim::v1::JOB_STATE_PENDING), false).ok());
+  }
+}
+
 TEST(JobStore, LastSnapshotOfEachJobWinsAfterReopening) {
   TempDir dir;
   {
@@ -56,14 +67,7 @@ TEST(JobStore, LastSnapshotOfEachJobWinsAfterReopening) {
 TEST(JobStore, TornLastRecordIsDroppedAndLaterAppendsSurvive) {
   TempDir dir;
   std::string path = dir.path() + "/jobs.journal";
-  {
-    std::map<std::string, dim::v1::Job> none;
-    auto store = JobStore::Open(dir.path(), Durability::kWrite, &none);
-    ASSERT_TRUE((*store)->Put(MakeJob("a", dim::v1::JOB_STATE_PENDING), false)
-                    .ok());
-    ASSERT_TRUE((*store)->Put(MakeJob("b", dim::v1::JOB_STATE_PENDING), false)
-                    .ok());
-  }
+  WritePendingJobs(dir.path(), {"a", "b"});
   // A crash in the middle of the second append.
   std::string bytes = ReadFile(path);
   ASSERT_EQ(truncate(path.c_str(), bytes.size() - 3), 0);
@@ -83,14 +87,7 @@ TEST(JobStore, TornLastRecordIsDroppedAndLaterAppendsSurvive) {
 TEST(JobStore, CorruptRecordEndsTheReplay) {
   TempDir dir;
   std::string path = dir.path() + "/jobs.journal";
-  {
-    std::map<std::string, dim::v1::Job> none;
-    auto store = JobStore::Open(dir.path(), Durability::kWrite, &none);
-    ASSERT_TRUE((*store)->Put(MakeJob("a", dim::v1::JOB_STATE_PENDING), false)
-                    .ok());
-    ASSERT_TRUE((*store)->Put(MakeJob("b", dim::v1::JOB_STATE_PENDING), false)
-                    .ok());
-  }
+  WritePendingJobs(dir.path(), {"a", "b"});
   std::string bytes = ReadFile(path);
   bytes[bytes.size() - 2] ^= 0x5A;  // inside b's payload: its CRC fails
   WriteFile(path, bytes);
