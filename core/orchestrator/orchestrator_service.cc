@@ -82,6 +82,10 @@ grpc::Status OrchestratorService::WatchJob(
       bool terminal = IsTerminal(event.job().state());
       if (!writer->Write(event) || terminal) break;
       sent = version;
+    } else if (jobs_->stopping()) {
+      // The client's watch ends here; the job resumes after a restart.
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "orchestrator is shutting down");
     }
   }
   return grpc::Status::OK;
