@@ -135,9 +135,9 @@ void NodeRuntime::RunAsync(const dim::v1::RunTaskRequest& request,
   if (!model.ok()) {
     return done(Finish(origin, Outcome::Failed(model.status())));
   }
-  Result<tensor::Tensor> input = ResolveInput(request);
+  Result<Rows> input = ResolveInput(request);
   dim::Status checked =
-      input.ok() ? CheckInput(**model, *input) : input.status();
+      input.ok() ? CheckInput(**model, **input) : input.status();
   if (!checked.ok()) return done(Finish(origin, Outcome::Failed(checked)));
 
   Task task = MakeTask(**model, std::move(*input), origin, done);
@@ -149,8 +149,8 @@ void NodeRuntime::RunAsync(const dim::v1::RunTaskRequest& request,
   if (!submitted.ok()) done(Finish(origin, Outcome::Failed(submitted)));
 }
 
-Task NodeRuntime::MakeTask(const ModelSpec& model, tensor::Tensor input,
-                           Origin origin, Done done) {
+Task NodeRuntime::MakeTask(const ModelSpec& model, Rows input, Origin origin,
+                           Done done) {
   // Written by run, read by done, which the queue calls after run on the
   // same thread (or alone, for a task dropped before it ran).
   auto outcome = std::make_shared<Outcome>();
@@ -160,9 +160,9 @@ Task NodeRuntime::MakeTask(const ModelSpec& model, tensor::Tensor input,
               queued_at](const TaskControl& control) {
     outcome->queue_us = MicrosSince(queued_at);
     Steady::time_point started = Steady::now();
-    Result<tensor::Tensor> output = Execute(*spec, rows, control);
+    Result<tensor::Tensor> output = Execute(*spec, *rows, control);
     outcome->run_us = MicrosSince(started);
-    outcome->samples = RowCount(rows);
+    outcome->samples = RowCount(*rows);
     if (output.ok()) outcome->output = std::move(*output);
     if (!output.ok()) outcome->status = output.status();
   };
@@ -174,15 +174,19 @@ Task NodeRuntime::MakeTask(const ModelSpec& model, tensor::Tensor input,
   return task;
 }
 
-Result<tensor::Tensor> NodeRuntime::ResolveInput(
+Result<NodeRuntime::Rows> NodeRuntime::ResolveInput(
     const dim::v1::RunTaskRequest& request) {
   switch (request.source_case()) {
-    case dim::v1::RunTaskRequest::kInput:
-      return tensor::FromProto(request.input(), options_.limits);
+    case dim::v1::RunTaskRequest::kInput: {
+      Result<tensor::Tensor> input =
+          tensor::FromProto(request.input(), options_.limits);
+      if (!input.ok()) return input.status();
+      return Rows(std::make_shared<const tensor::Tensor>(std::move(*input)));
+    }
     case dim::v1::RunTaskRequest::kDataset: {
       Result<const Dataset*> dataset = datasets_->Find(request.dataset());
       if (!dataset.ok()) return dataset.status();
-      return (*dataset)->rows;
+      return Rows(Rows(), &(*dataset)->rows);  // aliasing, not owning
     }
     case dim::v1::RunTaskRequest::SOURCE_NOT_SET:
       break;

@@ -84,6 +84,9 @@ class NodeRuntime {
 
  private:
   struct Outcome;
+  // A task's input. A dataset's rows are lent, not copied: the dataset
+  // store outlives every task.
+  using Rows = std::shared_ptr<const tensor::Tensor>;
   // What Finish needs of a request, without its input.
   struct Origin {
     std::string task_id;
@@ -94,9 +97,8 @@ class NodeRuntime {
   NodeRuntime(NodeOptions options, std::unique_ptr<Engine> engine);
 
   // The work of one task; the caller sets its id, priority and deadline.
-  Task MakeTask(const ModelSpec& model, tensor::Tensor input, Origin origin,
-                Done done);
-  Result<tensor::Tensor> ResolveInput(const dim::v1::RunTaskRequest& request);
+  Task MakeTask(const ModelSpec& model, Rows input, Origin origin, Done done);
+  Result<Rows> ResolveInput(const dim::v1::RunTaskRequest& request);
   Result<tensor::Tensor> Execute(const ModelSpec& model,
                                  const tensor::Tensor& input,
                                  const TaskControl& control);
