@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/runtime/manifest.h"
+#include "core/tensor/signature.h"
 #include "core/runtime/sha256.h"
 #include "core/util/log.h"
 
@@ -116,29 +117,10 @@ Result<std::vector<ModelSpec>> ParseModelManifest(const std::string& path) {
   return models;
 }
 
-std::string ShapePattern(const std::vector<int64_t>& shape) {
-  std::string text = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i > 0) text += ", ";
-    text += shape[i] < 0 ? "*" : std::to_string(shape[i]);
-  }
-  return text + "]";
-}
-
 Status CheckInput(const ModelSpec& model, const tensor::Tensor& input) {
-  bool fits = input.dtype == model.input_dtype &&
-              input.shape.size() == model.input_shape.size();
-  for (size_t i = 0; fits && i < input.shape.size(); ++i) {
-    int64_t want = model.input_shape[i];
-    fits = want < 0 || want == input.shape[i];
-  }
-  if (fits) return Status::Ok();
-
-  return InvalidArgument(
-      "model " + model.id + " expects input " +
-      ShapePattern(model.input_shape) + " " +
-      tensor::DTypeName(model.input_dtype) + ", got " +
-      input.ShapeString() + " " + tensor::DTypeName(input.dtype));
+  return tensor::CheckSignature(
+      model.id, tensor::Signature{model.input_dtype, model.input_shape},
+      input.dtype, input.shape, "got");
 }
 
 ModelStore::ModelStore(std::string node_id, std::vector<ModelSpec> models,

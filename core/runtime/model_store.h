@@ -49,9 +49,6 @@ Result<std::vector<ModelSpec>> ParseModelManifest(const std::string& path);
 // differs from the spec.
 Status CheckInput(const ModelSpec& model, const tensor::Tensor& input);
 
-// "[*, 8]"
-std::string ShapePattern(const std::vector<int64_t>& shape);
-
 // Thread-safe.
 class ModelStore {
  public:

@@ -33,17 +33,6 @@ int64_t UnixMillis(Clock::time_point t) {
       .count();
 }
 
-dim::v1::DType ProtoDType(tensor::DType dtype) {
-  switch (dtype) {
-    case tensor::DType::kFloat32: return dim::v1::DTYPE_FLOAT32;
-    case tensor::DType::kFloat64: return dim::v1::DTYPE_FLOAT64;
-    case tensor::DType::kInt32: return dim::v1::DTYPE_INT32;
-    case tensor::DType::kInt64: return dim::v1::DTYPE_INT64;
-    case tensor::DType::kUInt8: return dim::v1::DTYPE_UINT8;
-    case tensor::DType::kBool: return dim::v1::DTYPE_BOOL;
-  }
-  return dim::v1::DTYPE_UNSPECIFIED;
-}
 
 }  // namespace
 
@@ -276,7 +265,7 @@ dim::v1::NodeStatus NodeRuntime::Status() const {
     info->set_name(d.name);
     info->set_samples(d.samples);
     for (int64_t dim : d.rows.shape) info->add_shape(dim);
-    info->set_dtype(ProtoDType(d.rows.dtype));
+    info->set_dtype(tensor::ToWireDType(d.rows.dtype));
   }
   status.set_version(DIMCTL_VERSION);
   status.set_started_ms(started_ms_);
@@ -313,7 +302,7 @@ std::vector<dim::v1::ModelInfo> NodeRuntime::Models() const {
     info.set_sha256(m.sha256);
     info.set_loaded(models_->IsLoaded(m.id));
     for (int64_t d : m.input_shape) info.add_input_shape(d);
-    info.set_input_dtype(ProtoDType(m.input_dtype));
+    info.set_input_dtype(tensor::ToWireDType(m.input_dtype));
     info.set_description(m.description);
   }
   return infos;

@@ -3,7 +3,6 @@
 #include <string>
 
 namespace dim::tensor {
-namespace {
 
 dim::v1::DType ToWireDType(DType dtype) {
   switch (dtype) {
@@ -33,8 +32,6 @@ Status FromWireDType(dim::v1::DType wire, DType* out) {
   }
   return Status::Ok();
 }
-
-}  // namespace
 
 void ToProto(const Tensor& t, dim::v1::Tensor* out) {
   out->Clear();

@@ -10,6 +10,11 @@
 
 namespace dim::tensor {
 
+dim::v1::DType ToWireDType(DType dtype);
+// kInvalidArgument for DTYPE_UNSPECIFIED or a value this build does not
+// know.
+Status FromWireDType(dim::v1::DType wire, DType* out);
+
 // Copies t into *out, replacing what was there. t is expected to be valid.
 void ToProto(const Tensor& t, dim::v1::Tensor* out);
 
