@@ -10,7 +10,8 @@ namespace dim::runtime {
 
 namespace {
 
-Result<Dataset> ReadDataset(const ManifestFile& file, const toml::table& table,
+Result<Dataset> ReadDataset(const ManifestFile& file,
+                            const config::TomlValue& table,
                             const tensor::Limits& limits) {
   ManifestEntry entry(file, table, "dataset");
   Dataset dataset;
@@ -47,16 +48,16 @@ Result<std::unique_ptr<DatasetStore>> DatasetStore::Open(
   Result<ManifestFile> file =
       ManifestFile::Parse(dataset_dir + "/datasets.toml");
   if (!file.ok()) return file.status();
-  Result<std::vector<const toml::table*>> tables = file->Section("dataset");
+  auto tables = file->Section("dataset");
   if (!tables.ok()) return tables.status();
 
   std::set<std::string> names;
-  for (const toml::table* table : *tables) {
+  for (const config::TomlValue* table : *tables) {
     Result<Dataset> dataset = ReadDataset(*file, *table, limits);
     if (!dataset.ok()) return dataset.status();
     if (!names.insert(dataset->name).second) {
-      return file->ErrorAt(*table->get("name"), "dataset '" + dataset->name +
-                                                    "' appears twice");
+      return file->ErrorAt(ManifestFile::PositionOf(*table, "name"),
+                           "dataset '" + dataset->name + "' appears twice");
     }
     datasets.push_back(std::move(*dataset));
   }

@@ -5,14 +5,10 @@
 #include <algorithm>
 
 namespace dim::runtime {
-
 namespace {
 
-std::string Position(const std::string& path,
-                     const toml::source_position& at) {
-  return path + ":" + std::to_string(at.line) + ":" +
-         std::to_string(at.column);
-}
+using config::TomlValue;
+using Type = TomlValue::Type;
 
 bool IsFile(const std::string& path) {
   struct stat st;
@@ -23,53 +19,57 @@ bool IsFile(const std::string& path) {
 
 Result<ManifestFile> ManifestFile::Parse(const std::string& path) {
   if (!IsFile(path)) return NotFound(path + ": no such file");
+  Result<std::string> text = config::ReadTextFile(path);
+  if (!text.ok()) return text.status();
+  Result<TomlValue> root = config::ParseToml(*text, path);
+  if (!root.ok()) return root.status();
 
   ManifestFile file;
   file.path_ = path;
-  try {
-    file.root_ = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return InvalidArgument(Position(path, e.source().begin) + ": " +
-                           std::string(e.description()));
-  }
+  file.root_ = std::move(*root);
   return file;
 }
 
-Result<std::vector<const toml::table*>> ManifestFile::Section(
+Result<std::vector<const TomlValue*>> ManifestFile::Section(
     const std::string& section) const {
-  for (const auto& [key, value] : root_) {
-    if (key.str() != section) {
-      return ErrorAt(key.source(), "unknown key '" + std::string(key.str()) +
-                                       "' (expected [[" + section + "]])");
+  const TomlValue* found = nullptr;
+  for (const auto& entry : root_.entries) {
+    if (entry.key != section) {
+      return ErrorAt(entry.position, "unknown key '" + entry.key +
+                                         "' (expected [[" + section + "]])");
     }
+    found = &entry.value;
   }
 
-  std::vector<const toml::table*> tables;
-  const toml::node* node = root_.get(section);
-  if (node == nullptr) return tables;
-  const toml::array* array = node->as_array();
-  if (array == nullptr) {
-    return ErrorAt(*node, "'" + section + "' must be written [[" + section +
-                              "]]");
+  std::vector<const TomlValue*> tables;
+  if (found == nullptr) return tables;
+  if (found->type != Type::kArray) {
+    return ErrorAt(found->position, "'" + section +
+                                        "' must be written [[" + section +
+                                        "]]");
   }
-  for (const toml::node& element : *array) {
-    const toml::table* table = element.as_table();
-    if (table == nullptr) {
-      return ErrorAt(element, "each '" + section + "' must be a table");
+  for (const TomlValue& element : found->items) {
+    if (element.type != Type::kTable) {
+      return ErrorAt(element.position,
+                     "each '" + section + "' must be a table");
     }
-    tables.push_back(table);
+    tables.push_back(&element);
   }
   return tables;
 }
 
-Status ManifestFile::ErrorAt(const toml::node& at,
+Status ManifestFile::ErrorAt(config::Position at,
                              const std::string& message) const {
-  return ErrorAt(at.source(), message);
+  return InvalidArgument(path_ + ":" + std::to_string(at.line) + ":" +
+                         std::to_string(at.column) + ": " + message);
 }
 
-Status ManifestFile::ErrorAt(const toml::source_region& at,
-                             const std::string& message) const {
-  return InvalidArgument(Position(path_, at.begin) + ": " + message);
+config::Position ManifestFile::PositionOf(const TomlValue& table,
+                                          const std::string& key) {
+  for (const auto& entry : table.entries) {
+    if (entry.key == key) return entry.value.position;
+  }
+  return table.position;
 }
 
 std::string ManifestFile::Dir() const {
@@ -77,12 +77,19 @@ std::string ManifestFile::Dir() const {
   return slash == std::string::npos ? "." : path_.substr(0, slash);
 }
 
+const TomlValue* ManifestEntry::Find(const std::string& key) const {
+  // Manifests are small: a linear look-up keeps the file's order.
+  for (const auto& entry : table_.entries) {
+    if (entry.key == key) return &entry.value;
+  }
+  return nullptr;
+}
+
 Status ManifestEntry::CheckKeys(const std::vector<std::string>& known) const {
-  for (const auto& [key, value] : table_) {
-    std::string name(key.str());
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
-      return file_.ErrorAt(key.source(),
-                           Label() + "unknown key '" + name + "'");
+  for (const auto& entry : table_.entries) {
+    if (std::find(known.begin(), known.end(), entry.key) == known.end()) {
+      return file_.ErrorAt(entry.position,
+                           Label() + "unknown key '" + entry.key + "'");
     }
   }
   return Status::Ok();
@@ -90,52 +97,51 @@ Status ManifestEntry::CheckKeys(const std::vector<std::string>& known) const {
 
 Result<std::string> ManifestEntry::String(const std::string& key,
                                           Presence presence) const {
-  const toml::node* node = table_.get(key);
-  if (node == nullptr) {
+  const TomlValue* value = Find(key);
+  if (value == nullptr) {
     if (presence == Presence::kOptional) return std::string();
     return ErrorAt(key, "missing '" + key + "'");
   }
-  if (!node->is_string()) return ErrorAt(key, "'" + key + "' must be a string");
-  std::string value = node->as_string()->get();
-  if (value.empty()) return ErrorAt(key, "'" + key + "' is empty");
-  return value;
+  if (value->type != Type::kString) {
+    return ErrorAt(key, "'" + key + "' must be a string");
+  }
+  if (value->string.empty()) return ErrorAt(key, "'" + key + "' is empty");
+  return value->string;
 }
 
 Result<int64_t> ManifestEntry::Integer(const std::string& key,
                                        int64_t fallback) const {
-  const toml::node* node = table_.get(key);
-  if (node == nullptr) return fallback;
-  if (!node->is_integer()) {
+  const TomlValue* value = Find(key);
+  if (value == nullptr) return fallback;
+  if (value->type != Type::kInteger) {
     return ErrorAt(key, "'" + key + "' must be an integer");
   }
-  return node->as_integer()->get();
+  return value->integer;
 }
 
 Result<std::vector<int64_t>> ManifestEntry::IntegerArray(
     const std::string& key) const {
-  const toml::node* node = table_.get(key);
-  if (node == nullptr) return ErrorAt(key, "missing '" + key + "'");
-  const toml::array* array = node->as_array();
-  if (array == nullptr) {
+  const TomlValue* value = Find(key);
+  if (value == nullptr) return ErrorAt(key, "missing '" + key + "'");
+  if (value->type != Type::kArray) {
     return ErrorAt(key, "'" + key + "' must be an array of integers");
   }
 
   std::vector<int64_t> values;
-  for (const toml::node& element : *array) {
-    if (!element.is_integer()) {
-      return file_.ErrorAt(element, Label() + "'" + key +
-                                        "' must hold only integers");
+  for (const TomlValue& element : value->items) {
+    if (element.type != Type::kInteger) {
+      return file_.ErrorAt(element.position, Label() + "'" + key +
+                                                 "' must hold only integers");
     }
-    values.push_back(element.as_integer()->get());
+    values.push_back(element.integer);
   }
   return values;
 }
 
 Status ManifestEntry::ErrorAt(const std::string& key,
                               const std::string& message) const {
-  const toml::node* node = table_.get(key);
-  if (node != nullptr) return file_.ErrorAt(*node, Label() + message);
-  return file_.ErrorAt(table_, Label() + message);
+  return file_.ErrorAt(ManifestFile::PositionOf(table_, key),
+                       Label() + message);
 }
 
 std::string ManifestEntry::Label() const {

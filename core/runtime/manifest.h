@@ -1,6 +1,7 @@
 // Reading the TOML manifests of a node's folders (models.toml,
 // datasets.toml): arrays of tables whose errors carry "path:line:column".
-// Internal to core/runtime.
+// Parsed with the same reader as dim.toml and job files. Internal to
+// core/runtime.
 #pragma once
 
 #include <cstdint>
@@ -8,8 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include <toml++/toml.h>
-
+#include "core/config/toml_reader.h"
 #include "core/util/status.h"
 
 namespace dim::runtime {
@@ -24,13 +24,15 @@ class ManifestFile {
 
   // The tables of `[[section]]`. Any other top-level key is an error, so
   // that a misspelt section does not silently empty the manifest.
-  Result<std::vector<const toml::table*>> Section(
+  Result<std::vector<const config::TomlValue*>> Section(
       const std::string& section) const;
 
   // "path:line:column: message"
-  Status ErrorAt(const toml::node& at, const std::string& message) const;
-  Status ErrorAt(const toml::source_region& at,
-                 const std::string& message) const;
+  Status ErrorAt(config::Position at, const std::string& message) const;
+  // Where the value of `key` is written in `table`, or the table itself
+  // when the key is absent.
+  static config::Position PositionOf(const config::TomlValue& table,
+                                     const std::string& key);
 
   const std::string& path() const { return path_; }
   // The folder holding the manifest; files in it are relative to it.
@@ -38,14 +40,14 @@ class ManifestFile {
 
  private:
   std::string path_;
-  toml::table root_;
+  config::TomlValue root_;
 };
 
 // One table of a section, e.g. one [[model]]. Refers to the ManifestFile,
 // which must outlive it.
 class ManifestEntry {
  public:
-  ManifestEntry(const ManifestFile& file, const toml::table& table,
+  ManifestEntry(const ManifestFile& file, const config::TomlValue& table,
                 std::string kind)
       : file_(file), table_(table), kind_(std::move(kind)) {}
 
@@ -62,9 +64,10 @@ class ManifestEntry {
 
  private:
   std::string Label() const;
+  const config::TomlValue* Find(const std::string& key) const;
 
   const ManifestFile& file_;
-  const toml::table& table_;
+  const config::TomlValue& table_;
   std::string kind_;
   std::string name_;
 };

@@ -64,7 +64,7 @@ Status ReadDigestAndTypes(const ManifestEntry& entry, ModelSpec* model) {
 }
 
 Result<ModelSpec> ReadModel(const ManifestFile& file,
-                            const toml::table& table) {
+                            const config::TomlValue& table) {
   ManifestEntry entry(file, table, "model");
   ModelSpec model;
   Result<std::string> id = entry.String("id", Presence::kRequired);
@@ -100,16 +100,16 @@ std::string ModelList(const std::vector<ModelSpec>& models) {
 Result<std::vector<ModelSpec>> ParseModelManifest(const std::string& path) {
   Result<ManifestFile> file = ManifestFile::Parse(path);
   if (!file.ok()) return file.status();
-  Result<std::vector<const toml::table*>> tables = file->Section("model");
+  auto tables = file->Section("model");
   if (!tables.ok()) return tables.status();
 
   std::vector<ModelSpec> models;
   std::set<std::string> ids;
-  for (const toml::table* table : *tables) {
+  for (const config::TomlValue* table : *tables) {
     Result<ModelSpec> model = ReadModel(*file, *table);
     if (!model.ok()) return model.status();
     if (!ids.insert(model->id).second) {
-      return file->ErrorAt(*table->get("id"),
+      return file->ErrorAt(ManifestFile::PositionOf(*table, "id"),
                            "model id '" + model->id + "' appears twice");
     }
     models.push_back(std::move(*model));
