@@ -113,6 +113,10 @@ void Dispatcher::Park(const std::shared_ptr<Run>& run) {
   run->waiting = true;
   run->job->NotifyWait(registry_->WhyNoneEligible(task.model, task.dataset,
                                                   task.pinned_nodes));
+  Enqueue(run);
+}
+
+void Dispatcher::Enqueue(const std::shared_ptr<Run>& run) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!stopping_) {
@@ -178,26 +182,46 @@ void Dispatcher::Call(const std::shared_ptr<Run>& run,
                                 MicrosSince(run->start)});
           return;
         }
-        Status failed = rpc::FromGrpc(st).WithContext(
-            "node " + node_id + " (" + address + ")");
-        if (run->job->cancelled()) return run->done(Cancelled("job cancelled"));
-        if (!IsNodeFailure(failed.code())) return run->done(failed);
-        if (failed.code() == Code::kUnavailable) {
-          registry_->MarkUnreachable(node_id);
-        }
-        run->tried.insert(node_id);
-        run->last = failed;
-        if (run->attempt >= max_attempts_) {
-          return run->done(Status(failed.code(),
-                                  "gave up after " +
-                                      std::to_string(run->attempt) +
-                                      " attempts: " + failed.message()));
-        }
-        DIM_LOG(Warn, "dispatch") << "job " << run->job->job_id() << ": "
-                                  << failed.message()
-                                  << "; trying another node";
-        Step(run);
+        OnFailure(run, node_id,
+                  rpc::FromGrpc(st).WithContext("node " + node_id + " (" +
+                                                address + ")"));
       });
+}
+
+void Dispatcher::OnFailure(const std::shared_ptr<Run>& run,
+                           const std::string& node_id, Status failed) {
+  if (run->job->cancelled()) return run->done(Cancelled("job cancelled"));
+  if (!IsNodeFailure(failed.code())) return run->done(failed);
+  if (failed.code() == Code::kResourceExhausted) {
+    // A full queue is a busy node, not a broken one: wait for room without
+    // spending an attempt, bounded by the job's deadline.
+    --run->attempt;
+    return Defer(run, failed.message());
+  }
+  if (failed.code() == Code::kUnavailable) registry_->MarkUnreachable(node_id);
+  run->tried.insert(node_id);
+  run->last = failed;
+  if (run->attempt >= max_attempts_) {
+    return run->done(Status(failed.code(),
+                            "gave up after " + std::to_string(run->attempt) +
+                                " attempts: " + failed.message()));
+  }
+  DIM_LOG(Warn, "dispatch") << "job " << run->job->job_id() << ": "
+                            << failed.message() << "; trying again";
+  const Task& task = run->task;
+  Eligible eligible =
+      registry_->FindEligible(task.model, task.dataset, task.pinned_nodes);
+  bool untried = selector_->Pick(eligible.loads, run->tried).has_value();
+  // Another node at once; the same node only after a pause.
+  if (untried) return Step(run);
+  Defer(run, failed.message());
+}
+
+void Dispatcher::Defer(const std::shared_ptr<Run>& run,
+                       const std::string& why) {
+  run->waiting = true;
+  run->job->NotifyWait("retrying after: " + why);
+  Enqueue(run);
 }
 
 void Dispatcher::CancelOnNode(const std::string& address,

@@ -3,7 +3,9 @@
 // RunTask through the connection pool with gRPC's callback API, and on a
 // failure that is the node's rather than the task's (unreachable, queue
 // full, model failed to load) tries another eligible node, up to
-// max_attempts. While no node is eligible (a node that could not be
+// max_attempts; the same node is tried again only after a pause, and a
+// node whose queue is full is waited for without spending an attempt.
+// While no node is eligible (a node that could not be
 // reached is not, until it is heard from again) the task is parked, and
 // the job says why, until one appears, the job is cancelled or its
 // deadline passes.
@@ -70,6 +72,13 @@ class Dispatcher {
   void Call(const std::shared_ptr<Run>& run, const std::string& node_id,
             const std::string& address);
   void Park(const std::shared_ptr<Run>& run);
+  // A node failed the call: try another node, give up, or wait a moment.
+  void OnFailure(const std::shared_ptr<Run>& run, const std::string& node_id,
+                 Status failed);
+  // Parks the run to be tried again shortly, saying why it waits.
+  void Defer(const std::shared_ptr<Run>& run, const std::string& why);
+  // Hands a run to the watcher, or fails it when shutting down.
+  void Enqueue(const std::shared_ptr<Run>& run);
   // Looks at parked runs again whenever the registry changes, and at
   // least every few hundred milliseconds for deadlines and cancellations.
   void WatchParked();

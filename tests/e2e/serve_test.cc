@@ -165,6 +165,27 @@ TEST(ServeLimits, TensorOverTheServersLimitIsRejected) {
   EXPECT_EQ(server.Cli({"node", "ls"}).exit_code, 0);
 }
 
+TEST(ServeBusy, JobsWaitForRoomWhenTheNodeQueueIsFull) {
+  // One worker and one queue slot: of four jobs sent at once, two find
+  // the queue full and must wait for room rather than fail.
+  DimServer server({}, {{"DIM_NODE_MAX_CONCURRENT_TASKS", "1"},
+                        {"DIM_NODE_QUEUE_LIMIT", "1"}});
+  ASSERT_TRUE(server.ok());
+  TempDir dir;
+  std::string path = dir.path() + "/slow.toml";
+  WriteFile(path, SlowJob(24));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) {
+    RunResult r = server.Cli({"-q", "submit", path});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ids.push_back(r.out.substr(0, r.out.find('\n')));
+  }
+  for (const auto& id : ids) {
+    RunResult wait = server.Cli({"-o", "json", "job", "wait", id});
+    EXPECT_EQ(wait.exit_code, 0) << id << ": " << wait.out << wait.err;
+  }
+}
+
 TEST(ServeStart, SecondServerOnTheSamePortFailsToStart) {
   DimServer first;
   ASSERT_TRUE(first.ok());
