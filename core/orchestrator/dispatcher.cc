@@ -82,10 +82,10 @@ void Dispatcher::Start(Task task, std::shared_ptr<JobControl> job,
   run->task = std::move(task);
   run->job = std::move(job);
   run->done = std::move(done);
-  Step(run);
+  Step(run, Tried::kNow);
 }
 
-void Dispatcher::Step(const std::shared_ptr<Run>& run) {
+void Dispatcher::Step(const std::shared_ptr<Run>& run, Tried tried) {
   JobControl* job = run->job.get();
   if (job->cancelled()) return run->done(Cancelled("job cancelled"));
   if (JobControl::Clock::now() >= job->deadline()) {
@@ -96,9 +96,13 @@ void Dispatcher::Step(const std::shared_ptr<Run>& run) {
   const Task& task = run->task;
   Eligible eligible =
       registry_->FindEligible(task.model, task.dataset, task.pinned_nodes);
-  // Prefer a node not tried yet; a tried one that is eligible again (heard
-  // from since it failed) is better than waiting.
+  // Prefer a node not tried yet. Right after a failure, a tried node is
+  // given a pause first; later, one that is eligible again (heard from
+  // since it failed) is better than waiting.
   std::optional<std::string> pick = selector_->Pick(eligible.loads, run->tried);
+  if (!pick && !eligible.loads.empty() && tried == Tried::kAfterPause) {
+    return Defer(run, run->last.message());
+  }
   if (!pick) pick = selector_->Pick(eligible.loads, {});
   if (!pick) return Park(run);
   if (run->waiting) {
@@ -142,7 +146,7 @@ void Dispatcher::WatchParked() {
     std::vector<std::shared_ptr<Run>> runs;
     runs.swap(parked_);
     lock.unlock();
-    for (auto& run : runs) Step(run);
+    for (auto& run : runs) Step(run, Tried::kNow);
     lock.lock();
   }
 }
@@ -208,13 +212,7 @@ void Dispatcher::OnFailure(const std::shared_ptr<Run>& run,
   }
   DIM_LOG(Warn, "dispatch") << "job " << run->job->job_id() << ": "
                             << failed.message() << "; trying again";
-  const Task& task = run->task;
-  Eligible eligible =
-      registry_->FindEligible(task.model, task.dataset, task.pinned_nodes);
-  bool untried = selector_->Pick(eligible.loads, run->tried).has_value();
-  // Another node at once; the same node only after a pause.
-  if (untried) return Step(run);
-  Defer(run, failed.message());
+  Step(run, Tried::kAfterPause);
 }
 
 void Dispatcher::Defer(const std::shared_ptr<Run>& run,

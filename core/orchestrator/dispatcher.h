@@ -67,8 +67,10 @@ class Dispatcher {
  private:
   struct Run;
 
+  // Whether a node that already failed this task may be called at once.
+  enum class Tried { kNow, kAfterPause };
   // Picks a node and calls it, or parks the run while none is eligible.
-  void Step(const std::shared_ptr<Run>& run);
+  void Step(const std::shared_ptr<Run>& run, Tried tried);
   void Call(const std::shared_ptr<Run>& run, const std::string& node_id,
             const std::string& address);
   void Park(const std::shared_ptr<Run>& run);
