@@ -167,17 +167,20 @@ void JobManager::Submit(const dim::v1::JobSpec& spec, bool dry_run,
   entry->job.set_owner(options_.orchestrator_id);
   entry->job.set_created_ms(NowMs());
   Transition(entry.get(), dim::v1::JOB_STATE_PENDING, "accepted");
-  Result<uint64_t> ticket = store_->Append(entry->job);
-  if (!ticket.ok()) return accepted(ticket.status());
 
   std::string id = entry->job.id();
   response.set_id(id);
   response.set_state(dim::v1::JOB_STATE_PENDING);
+  Result<uint64_t> ticket = 0;
   {
+    // Under the lock, so that a job refused because of a shutdown is not
+    // in the journal either, to run after the restart.
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) {
       return accepted(Unavailable("orchestrator is shutting down"));
     }
+    ticket = store_->Append(entry->job);
+    if (!ticket.ok()) return accepted(ticket.status());
     Entry* raw = entry.get();
     jobs_[id] = std::move(entry);
     Enqueue(raw);
