@@ -1,13 +1,10 @@
 #include "core/orchestrator/job_store.h"
 
-#include "core/util/text.h"
-
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +12,8 @@
 #include <future>
 #include <iterator>
 #include <vector>
+
+#include "core/util/text.h"
 
 namespace dim::orchestrator {
 namespace {
