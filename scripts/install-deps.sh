@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages dimctl builds and runs with, skipping the
-# package index update and the install when everything is already there.
+# package index update and the install when everything is already there,
+# then Kubo (scripts/install-kubo.sh).
 set -euo pipefail
 
 packages=(
@@ -9,6 +10,7 @@ packages=(
   libcli11-dev libtomlplusplus-dev librang-dev libssl-dev
   libgtest-dev libgmock-dev
   libtorch-dev libopenblas0-pthread
+  iproute2
 )
 
 missing=()
@@ -19,12 +21,14 @@ done
 
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  echo "install-deps: installing ${missing[*]}"
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}"
-sudo=""
-[[ $(id -u) -eq 0 ]] || sudo="sudo"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-  "${missing[@]}"
+# The mesh's tests run real IPFS daemons.
+"$(dirname "$0")/install-kubo.sh"
