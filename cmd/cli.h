@@ -55,6 +55,10 @@ void AddServeCommand(CLI::App* cmd, const Globals* globals, Runner* runner);
 void AddSubmitCommand(CLI::App* cmd, const Globals* globals, Runner* runner);
 void AddJobCommand(CLI::App* cmd, const Globals* globals, Runner* runner);
 void AddNodeCommand(CLI::App* cmd, const Globals* globals, Runner* runner);
+void AddRegisterCommand(CLI::App* cmd, const Globals* globals,
+                        Runner* runner);
+void AddDiscoverCommand(CLI::App* cmd, const Globals* globals,
+                        Runner* runner);
 void AddVersionCommand(CLI::App* cmd, const Globals* globals, Runner* runner);
 void AddCompletionCommand(CLI::App* cmd, const Globals* globals,
                           Runner* runner);

@@ -217,6 +217,8 @@ void WriteNode(JsonWriter* w, const dim::v1::NodeEntry& node) {
   w->Key("address").String(s.address());
   w->Key("state").String(NodeStateName(node.state()));
   w->Key("last_seen_ms").Int(node.last_seen_ms());
+  w->Key("source").String(node.source());
+  w->Key("conflict").String(node.conflict());
   w->Key("capacity").Int(s.capacity());
   w->Key("running").Int(s.running());
   w->Key("queued").Int(s.queued());
@@ -286,23 +288,78 @@ void PrintJob(std::ostream& out, const dim::v1::Job& job) {
   }
 }
 
+void WriteOrchestrator(JsonWriter* w, const dim::v1::OrchestratorEntry& o) {
+  const auto& s = o.status();
+  w->BeginObject();
+  w->Key("id").String(s.orchestrator_id());
+  w->Key("address").String(s.address());
+  w->Key("state").String(NodeStateName(o.state()));
+  w->Key("last_seen_ms").Int(o.last_seen_ms());
+  w->Key("self").Bool(o.self());
+  w->Key("queued").Int(s.queued());
+  w->Key("running").Int(s.running());
+  w->Key("capacity").Int(s.capacity());
+  w->Key("version").String(s.version());
+  w->EndObject();
+}
+
+namespace {
+
+rang::fg MemberColor(dim::v1::NodeState state) {
+  switch (state) {
+    case dim::v1::NODE_STATE_ALIVE: return rang::fg::green;
+    case dim::v1::NODE_STATE_SUSPECT: return rang::fg::yellow;
+    default: return rang::fg::red;
+  }
+}
+
+std::string Seen(int64_t last_seen_ms) {
+  return last_seen_ms == 0 ? "never" : Age(last_seen_ms) + " ago";
+}
+
+std::string ModelIds(const dim::v1::NodeStatus& s) {
+  std::string ids;
+  for (const auto& m : s.models()) ids += (ids.empty() ? "" : ",") + m.id();
+  return ids.empty() ? "-" : ids;
+}
+
+}  // namespace
+
 void PrintNodeList(std::ostream& out,
                    const std::vector<dim::v1::NodeEntry>& nodes) {
-  out << "ID                   ADDRESS               STATE   LOAD    "
+  out << "ID                   ADDRESS               STATE    LOAD    "
          "LAST SEEN  MODELS\n";
   for (const auto& node : nodes) {
     const auto& s = node.status();
     Cell(out, s.node_id(), 21);
     Cell(out, s.address(), 22);
-    out << (node.state() == dim::v1::NODE_STATE_ALIVE ? rang::fg::green
-                                                       : rang::fg::red);
-    Cell(out, NodeStateName(node.state()), 8);
+    out << MemberColor(node.state());
+    Cell(out, NodeStateName(node.state()), 9);
     out << rang::style::reset;
     Cell(out, std::to_string(s.running() + s.queued()) + "/" +
                   std::to_string(s.capacity()), 8);
-    Cell(out, Age(node.last_seen_ms()) + " ago", 11);
-    out << s.models_size() << " models, " << s.datasets_size()
-        << " datasets\n";
+    Cell(out, Seen(node.last_seen_ms()), 11);
+    out << ModelIds(s);
+    if (!node.conflict().empty()) out << "  (id also claimed by another)";
+    out << "\n";
+  }
+}
+
+void PrintOrchestratorList(
+    std::ostream& out,
+    const std::vector<dim::v1::OrchestratorEntry>& orchestrators) {
+  out << "ORCHESTRATOR         ADDRESS               STATE    JOBS    "
+         "LAST SEEN\n";
+  for (const auto& o : orchestrators) {
+    const auto& s = o.status();
+    Cell(out, s.orchestrator_id() + (o.self() ? " *" : ""), 21);
+    Cell(out, s.address(), 22);
+    out << MemberColor(o.state());
+    Cell(out, NodeStateName(o.state()), 9);
+    out << rang::style::reset;
+    Cell(out, std::to_string(s.queued() + s.running()) + "/" +
+                  std::to_string(s.capacity()), 8);
+    out << Seen(o.last_seen_ms()) << "\n";
   }
 }
 
@@ -310,9 +367,15 @@ void PrintNode(std::ostream& out, const dim::v1::NodeEntry& node) {
   const auto& s = node.status();
   out << "Node:      " << s.node_id() << "\nAddress:   " << s.address()
       << "\nState:     " << NodeStateName(node.state()) << " (seen "
-      << Age(node.last_seen_ms()) << " ago)\nCapacity:  " << s.capacity()
+      << Seen(node.last_seen_ms()) << ", via " << node.source()
+      << ")\nCapacity:  " << s.capacity()
       << " (running " << s.running() << ", queued " << s.queued()
-      << ")\nVersion:   " << s.version() << "\nModels:\n";
+      << ")\nVersion:   " << s.version() << "\n";
+  if (!node.conflict().empty()) {
+    out << "Conflict:  another process claims this id: " << node.conflict()
+        << "\n";
+  }
+  out << "Models:\n";
   for (const auto& m : s.models()) {
     out << "  " << m.id() << (m.loaded() ? "  loaded" : "") << "\n";
   }

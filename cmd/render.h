@@ -17,6 +17,7 @@ std::string PatternName(dim::v1::Pattern pattern);
 
 void WriteJob(JsonWriter* w, const dim::v1::Job& job);
 void WriteNode(JsonWriter* w, const dim::v1::NodeEntry& node);
+void WriteOrchestrator(JsonWriter* w, const dim::v1::OrchestratorEntry& o);
 void WriteTensor(JsonWriter* w, const dim::v1::Tensor& tensor);
 
 // One line per job: ID, NAME, PATTERN, STATE, AGE, REASON.
@@ -26,5 +27,8 @@ void PrintJob(std::ostream& out, const dim::v1::Job& job);
 void PrintNodeList(std::ostream& out,
                    const std::vector<dim::v1::NodeEntry>& nodes);
 void PrintNode(std::ostream& out, const dim::v1::NodeEntry& node);
+void PrintOrchestratorList(
+    std::ostream& out,
+    const std::vector<dim::v1::OrchestratorEntry>& orchestrators);
 
 }  // namespace dim::cli

@@ -17,7 +17,8 @@ namespace {
 
 struct ServeFlags {
   std::string config_path;
-  std::string listen, role, join, advertise, node_id;
+  std::string listen, role, join, advertise, node_id, orchestrator_id;
+  std::string discovery, ipfs_api;
   std::string model_dir, dataset_dir, data_dir, log_level;
 };
 
@@ -41,6 +42,9 @@ Status ApplyFlags(const ServeFlags& f, config::Config* c) {
       {"--join", "node", "join", f.join},
       {"--advertise", "node", "advertise", f.advertise},
       {"--node-id", "node", "id", f.node_id},
+      {"--orchestrator-id", "orchestrator", "id", f.orchestrator_id},
+      {"--discovery", "discovery", "mode", f.discovery},
+      {"--ipfs-api", "ipfs", "api", f.ipfs_api},
       {"--model-dir", "node", "model_dir", f.model_dir},
       {"--dataset-dir", "node", "dataset_dir", f.dataset_dir},
       {"--log-level", "log", "level", f.log_level},
@@ -59,11 +63,12 @@ Status ApplyFlags(const ServeFlags& f, config::Config* c) {
       c->node.dataset_dir = examples + "/datasets";
     }
   }
-  if (c->server.role == config::Role::kNode && c->node.join.empty()) {
-    DIM_LOG(Warn, "serve") << "role node without --join: no orchestrator "
-                              "will hear of this node";
+  if (c->server.role == config::Role::kNode && c->node.join.empty() &&
+      c->discovery.mode != config::DiscoveryMode::kIpfs) {
+    DIM_LOG(Warn, "serve") << "role node without --join or --discovery "
+                              "ipfs: no orchestrator will hear of this node";
   }
-  return Status::Ok();
+  return config::CheckConsistency(*c);
 }
 
 void PrintBanner(const server::Addresses& a) {
@@ -125,6 +130,12 @@ void AddServeCommand(CLI::App* cmd, const Globals* globals, Runner* runner) {
   cmd->add_option("--advertise", f->advertise,
                   "Address the orchestrator uses to reach this node");
   cmd->add_option("--node-id", f->node_id, "This node's id");
+  cmd->add_option("--orchestrator-id", f->orchestrator_id,
+                  "This orchestrator's id");
+  cmd->add_option("--discovery", f->discovery,
+                  "ipfs, join or none (default join)");
+  cmd->add_option("--ipfs-api", f->ipfs_api,
+                  "Multiaddr of the IPFS daemon's API");
   cmd->add_option("--model-dir", f->model_dir,
                   "Folder with models.toml (default: the examples)");
   cmd->add_option("--dataset-dir", f->dataset_dir,

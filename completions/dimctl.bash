@@ -12,9 +12,9 @@ _dimctl() {
   done
   local words
   case "$path" in
-    "") words="serve submit job node version completion --help -h --version --addr --output -o --quiet -q --no-color";;
-    /serve) words="--help -h --config -c --listen --role --join --advertise --node-id --model-dir --dataset-dir --data-dir --log-level";;
-    /serve/*) words="--help -h --config -c --listen --role --join --advertise --node-id --model-dir --dataset-dir --data-dir --log-level";;
+    "") words="serve submit job node register discover version completion --help -h --version --addr --output -o --quiet -q --no-color";;
+    /serve) words="--help -h --config -c --listen --role --join --advertise --node-id --orchestrator-id --discovery --ipfs-api --model-dir --dataset-dir --data-dir --log-level";;
+    /serve/*) words="--help -h --config -c --listen --role --join --advertise --node-id --orchestrator-id --discovery --ipfs-api --model-dir --dataset-dir --data-dir --log-level";;
     /submit) words="--help -h --wait --dry-run";;
     /submit/*) words="--help -h --wait --dry-run";;
     /job) words="ls show cancel wait --help -h";;
@@ -25,6 +25,10 @@ _dimctl() {
     /node) words="ls show --help -h";;
     /node/ls*) words="--help -h";;
     /node/show*) words="--help -h";;
+    /register) words="--help -h --config -c --ipfs-api --node-id --address --model --dataset --capacity";;
+    /register/*) words="--help -h --config -c --ipfs-api --node-id --address --model --dataset --capacity";;
+    /discover) words="--help -h --config -c --ipfs-api --timeout";;
+    /discover/*) words="--help -h --config -c --ipfs-api --timeout";;
     /version) words="--help -h";;
     /version/*) words="--help -h";;
     /completion) words="--help -h";;

@@ -137,7 +137,24 @@ Result<Config> LoadConfig(const std::string& path, const Environment& env) {
   Config config;
   if (!path.empty()) DIM_RETURN_IF_ERROR(ApplyFile(path, &config));
   DIM_RETURN_IF_ERROR(ApplyEnvironment(env, &config));
+  DIM_RETURN_IF_ERROR(CheckConsistency(config));
   return config;
+}
+
+Status CheckConsistency(const Config& config) {
+  const DiscoveryConfig& d = config.discovery;
+  if (d.dead_after <= d.suspect_after) {
+    return InvalidArgument(
+        "discovery.dead_after (" + std::to_string(d.dead_after) +
+        ") must be greater than discovery.suspect_after (" +
+        std::to_string(d.suspect_after) + ")");
+  }
+  if (d.mode == DiscoveryMode::kIpfs && d.snapshot_key.empty()) {
+    return InvalidArgument(
+        "discovery.snapshot_key must name an IPFS key when "
+        "discovery.mode is \"ipfs\"");
+  }
+  return Status::Ok();
 }
 
 Result<std::string> ResolveDataDir(const Config& config,

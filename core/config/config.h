@@ -26,6 +26,14 @@ Environment ProcessEnvironment();
 
 enum class Role { kAll, kOrchestrator, kNode };
 
+// How nodes and orchestrators find each other beyond one process.
+//   kIpfs: heartbeats over the local IPFS daemon's pubsub, a registry
+//          snapshot under IPNS, load sharing between orchestrators.
+//   kJoin: a node with node.join set reports to that orchestrator over
+//          gRPC; nothing else is discovered.
+//   kNone: no discovery; an all-in-one server still uses its own node.
+enum class DiscoveryMode { kIpfs, kJoin, kNone };
+
 // "all", "orchestrator", "node".
 const char* RoleName(Role role);
 bool ParseRole(const std::string& text, Role* out);
@@ -44,9 +52,11 @@ struct OrchestratorConfig {
   int max_concurrent_jobs = 32;
   int max_attempts = 3;
   std::chrono::milliseconds default_job_timeout = std::chrono::minutes(5);
-  // How long a node that joined over gRPC stays usable without a
-  // heartbeat.
-  std::chrono::milliseconds node_expiry = std::chrono::seconds(3);
+  // How often the orchestrator announces its load to its peers.
+  std::chrono::milliseconds heartbeat_interval = std::chrono::seconds(1);
+  // A job is handed to the least-loaded live peer when this orchestrator
+  // has more than this many jobs (queued and running) more than it.
+  int forward_margin = 4;
   // Journal writes reach the disk before a job is acknowledged.
   bool fsync = true;
 };
@@ -69,6 +79,28 @@ struct NodeConfig {
   std::vector<std::string> prewarm;
   std::chrono::milliseconds heartbeat_interval =
       std::chrono::seconds(1);
+};
+
+struct DiscoveryConfig {
+  DiscoveryMode mode = DiscoveryMode::kJoin;
+  // A member unheard for this many of its heartbeat intervals is SUSPECT
+  // (no new tasks), then DEAD (its tasks go elsewhere).
+  int suspect_after = 2;
+  int dead_after = 3;
+  // How often an orchestrator publishes its registry under IPNS.
+  std::chrono::milliseconds snapshot_interval = std::chrono::seconds(30);
+  // The IPFS key (`ipfs key list`) the snapshot is published under.
+  std::string snapshot_key = "dim-registry";
+};
+
+struct IpfsConfig {
+  // The Kubo command, a name on PATH or a path.
+  std::string command = "ipfs";
+  // The daemon's API multiaddr; empty: the command's own default
+  // ($IPFS_PATH/api).
+  std::string api;
+  // Bound on every call to the daemon.
+  std::chrono::milliseconds timeout = std::chrono::seconds(10);
 };
 
 struct PoolConfig {
@@ -94,6 +126,8 @@ struct Config {
   ServerConfig server;
   OrchestratorConfig orchestrator;
   NodeConfig node;
+  DiscoveryConfig discovery;
+  IpfsConfig ipfs;
   PoolConfig pool;
   LimitsConfig limits;
   LogConfig log;
@@ -109,6 +143,11 @@ struct Config {
 // (unknown key, wrong type, value out of range); in the environment
 // "DIM_NODE_QUEUE_LIMIT: expected an integer from 1 to 1000000, got 'x'".
 Result<Config> LoadConfig(const std::string& path, const Environment& env);
+
+// The checks that involve more than one key, such as dead_after exceeding
+// suspect_after; LoadConfig runs them, and so must whoever changes a
+// Config afterwards (command-line flags). kInvalidArgument naming the keys.
+Status CheckConsistency(const Config& config);
 
 // Sets one key from text written as in an environment variable (a list
 // comma-separated), checked as the file would be; for command-line flags.

@@ -19,6 +19,8 @@ constexpr int64_t kGiB = kKiB * kKiB * kKiB;
 // Indexed by the enums' values.
 const std::vector<std::string_view> kRoleNames = {"all", "orchestrator",
                                                   "node"};
+const std::vector<std::string_view> kDiscoveryNames = {"ipfs", "join",
+                                                       "none"};
 const std::vector<std::string_view> kLevelNames = {"debug", "info", "warn",
                                                    "error", "off"};
 
@@ -39,8 +41,10 @@ const std::vector<KeyDef> kKeys = {
     {"orchestrator", "default_job_timeout", Kind::kDuration, kSecond,
      24 * kHour,
      [](Config& c) -> FieldRef { return &c.orchestrator.default_job_timeout; }},
-    {"orchestrator", "node_expiry", Kind::kDuration, 100, kHour,
-     [](Config& c) -> FieldRef { return &c.orchestrator.node_expiry; }},
+    {"orchestrator", "heartbeat_interval", Kind::kDuration, 100, kMinute,
+     [](Config& c) -> FieldRef { return &c.orchestrator.heartbeat_interval; }},
+    {"orchestrator", "forward_margin", Kind::kInteger, 1, 1000000,
+     [](Config& c) -> FieldRef { return &c.orchestrator.forward_margin; }},
     {"orchestrator", "fsync", Kind::kBoolean, 0, 0,
      [](Config& c) -> FieldRef { return &c.orchestrator.fsync; }},
 
@@ -64,6 +68,25 @@ const std::vector<KeyDef> kKeys = {
      [](Config& c) -> FieldRef { return &c.node.prewarm; }},
     {"node", "heartbeat_interval", Kind::kDuration, 100, kMinute,
      [](Config& c) -> FieldRef { return &c.node.heartbeat_interval; }},
+
+    {"discovery", "mode", Kind::kChoice, 0, 0,
+     [](Config& c) -> FieldRef { return &c.discovery.mode; },
+     &kDiscoveryNames},
+    {"discovery", "suspect_after", Kind::kInteger, 1, 100,
+     [](Config& c) -> FieldRef { return &c.discovery.suspect_after; }},
+    {"discovery", "dead_after", Kind::kInteger, 1, 100,
+     [](Config& c) -> FieldRef { return &c.discovery.dead_after; }},
+    {"discovery", "snapshot_interval", Kind::kDuration, kSecond, 24 * kHour,
+     [](Config& c) -> FieldRef { return &c.discovery.snapshot_interval; }},
+    {"discovery", "snapshot_key", Kind::kText, 0, 0,
+     [](Config& c) -> FieldRef { return &c.discovery.snapshot_key; }},
+
+    {"ipfs", "command", Kind::kText, 0, 0,
+     [](Config& c) -> FieldRef { return &c.ipfs.command; }},
+    {"ipfs", "api", Kind::kText, 0, 0,
+     [](Config& c) -> FieldRef { return &c.ipfs.api; }},
+    {"ipfs", "timeout", Kind::kDuration, 100, 10 * kMinute,
+     [](Config& c) -> FieldRef { return &c.ipfs.timeout; }},
 
     {"pool", "max_channels_per_endpoint", Kind::kInteger, 1, 64,
      [](Config& c) -> FieldRef { return &c.pool.max_channels_per_endpoint; }},
@@ -176,6 +199,8 @@ Status SetChoice(const KeyDef& key, const std::string& text, Config* config) {
   FieldRef field = key.field(*config);
   if (auto* role = std::get_if<Role*>(&field)) {
     **role = static_cast<Role>(index);
+  } else if (auto* mode = std::get_if<DiscoveryMode*>(&field)) {
+    **mode = static_cast<DiscoveryMode>(index);
   } else {
     *std::get<dim::log::Level*>(field) = static_cast<dim::log::Level>(index);
   }
@@ -368,6 +393,9 @@ std::string FormatValue(const KeyDef& key, Config config) {
   }
   if (auto* role = std::get_if<Role*>(&field)) {
     return TomlString((*key.choices)[static_cast<int>(**role)]);
+  }
+  if (auto* mode = std::get_if<DiscoveryMode*>(&field)) {
+    return TomlString((*key.choices)[static_cast<int>(**mode)]);
   }
   if (auto* level = std::get_if<dim::log::Level*>(&field)) {
     return TomlString((*key.choices)[static_cast<int>(**level)]);

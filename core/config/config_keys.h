@@ -19,7 +19,7 @@ enum class Kind {
   kText,           // any string
   kListenAddress,  // HOST:PORT, port 0 allowed
   kPeerAddress,    // HOST:PORT with a real port, or empty
-  kChoice,         // one of a fixed set of names (Role, log level)
+  kChoice,         // one of a fixed set of names (an enum)
   kInteger,        // from min to max
   kBoolean,
   kDuration,       // from min to max milliseconds
@@ -29,7 +29,7 @@ enum class Kind {
 using FieldRef =
     std::variant<std::string*, int*, int64_t*, bool*,
                  std::chrono::milliseconds*, std::vector<std::string>*,
-                 Role*, dim::log::Level*>;
+                 Role*, DiscoveryMode*, dim::log::Level*>;
 
 struct KeyDef {
   const char* section;

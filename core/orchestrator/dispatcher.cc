@@ -22,15 +22,17 @@ int64_t MicrosSince(SteadyClock::time_point start) {
              SteadyClock::now() - start).count();
 }
 
+}  // namespace
+
 // One RPC in flight: what gRPC needs to stay alive until it completes.
-struct NodeCall {
+struct Dispatcher::Call {
   std::unique_ptr<dim::v1::Node::Stub> stub;
   grpc::ClientContext ctx;
   dim::v1::RunTaskRequest request;
   dim::v1::RunTaskResponse response;
+  // Set, under the dispatcher's mutex, when the node was declared DEAD.
+  std::string abandoned;
 };
-
-}  // namespace
 
 struct Dispatcher::Run {
   Task task;
@@ -57,7 +59,7 @@ bool IsNodeFailure(Code code) {
   }
 }
 
-Dispatcher::Dispatcher(NodeRegistry* registry, rpc::ChannelPool* pool,
+Dispatcher::Dispatcher(mesh::NodeRegistry* registry, rpc::ChannelPool* pool,
                        NodeSelector* selector, int max_attempts)
     : registry_(registry), pool_(pool), selector_(selector),
       max_attempts_(max_attempts), watcher_([this] { WatchParked(); }) {}
@@ -94,7 +96,7 @@ void Dispatcher::Step(const std::shared_ptr<Run>& run, Tried tried) {
     return run->done(DeadlineExceeded(why));
   }
   const Task& task = run->task;
-  Eligible eligible =
+  mesh::Eligible eligible =
       registry_->FindEligible(task.model, task.dataset, task.pinned_nodes);
   // Prefer a node not tried yet. Right after a failure, a tried node is
   // given a pause first; later, one that is eligible again (heard from
@@ -109,7 +111,7 @@ void Dispatcher::Step(const std::shared_ptr<Run>& run, Tried tried) {
     run->waiting = false;
     job->NotifyWait("");
   }
-  Call(run, *pick, eligible.addresses[*pick]);
+  CallNode(run, *pick, eligible.addresses[*pick]);
 }
 
 void Dispatcher::Park(const std::shared_ptr<Run>& run) {
@@ -151,13 +153,13 @@ void Dispatcher::WatchParked() {
   }
 }
 
-void Dispatcher::Call(const std::shared_ptr<Run>& run,
+void Dispatcher::CallNode(const std::shared_ptr<Run>& run,
                       const std::string& node_id,
                       const std::string& address) {
   const Task& task = run->task;
   JobControl* job = run->job.get();
   int attempt = ++run->attempt;
-  auto call = std::make_shared<NodeCall>();
+  auto call = std::make_shared<Call>();
   auto& request = call->request;
   request.set_task_id(task.id + "-a" + std::to_string(attempt));
   request.set_job_id(job->job_id());
@@ -175,20 +177,27 @@ void Dispatcher::Call(const std::shared_ptr<Run>& run,
   }
   job->NotifyDispatch(node_id);
   registry_->AddInflight(node_id, 1);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    calls_.emplace(node_id, call);
+  }
   call->stub = dim::v1::Node::NewStub(pool_->Get(address));
   call->stub->async()->RunTask(
       &call->ctx, &call->request, &call->response,
       [this, run, call, node_id, address](grpc::Status st) {
         registry_->AddInflight(node_id, -1);
         run->job->EndCall(&call->ctx);
+        std::string abandoned = Forget(node_id, call.get());
         if (st.ok()) {
           run->done(TaskOutcome{std::move(call->response), run->attempt,
                                 MicrosSince(run->start)});
           return;
         }
+        Status failed = abandoned.empty() ? rpc::FromGrpc(st)
+                                          : Unavailable(abandoned);
         OnFailure(run, node_id,
-                  rpc::FromGrpc(st).WithContext("node " + node_id + " (" +
-                                                address + ")"));
+                  failed.WithContext("node " + node_id + " (" + address +
+                                     ")"));
       });
 }
 
@@ -220,6 +229,37 @@ void Dispatcher::Defer(const std::shared_ptr<Run>& run,
   run->waiting = true;
   run->job->NotifyWait("retrying after: " + why);
   Enqueue(run);
+}
+
+std::string Dispatcher::Forget(const std::string& node_id, Call* call) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto [first, last] = calls_.equal_range(node_id);
+  for (auto it = first; it != last; ++it) {
+    if (it->second.get() == call) {
+      calls_.erase(it);
+      break;
+    }
+  }
+  return call->abandoned;
+}
+
+void Dispatcher::AbandonNode(const std::string& node_id,
+                             const std::string& why) {
+  std::vector<std::shared_ptr<Call>> doomed;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto [first, last] = calls_.equal_range(node_id);
+    for (auto it = first; it != last; ++it) {
+      it->second->abandoned = why;
+      doomed.push_back(it->second);
+    }
+  }
+  if (!doomed.empty()) {
+    DIM_LOG(Warn, "dispatch") << "node " << node_id << " " << why
+                              << ": moving " << doomed.size()
+                              << " task(s) elsewhere";
+  }
+  for (auto& call : doomed) call->ctx.TryCancel();
 }
 
 void Dispatcher::CancelOnNode(const std::string& address,

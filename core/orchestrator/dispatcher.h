@@ -13,6 +13,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -21,7 +22,7 @@
 #include <vector>
 
 #include "core/orchestrator/job_control.h"
-#include "core/orchestrator/registry.h"
+#include "core/mesh/registry.h"
 #include "core/orchestrator/selection.h"
 #include "core/rpc/channel_pool.h"
 #include "core/util/status.h"
@@ -51,7 +52,7 @@ class Dispatcher {
   using Done = std::function<void(Result<TaskOutcome>)>;
 
   // Borrows all three; they must outlive the dispatcher.
-  Dispatcher(NodeRegistry* registry, rpc::ChannelPool* pool,
+  Dispatcher(mesh::NodeRegistry* registry, rpc::ChannelPool* pool,
              NodeSelector* selector, int max_attempts);
   // Fails parked tasks with kUnavailable. Calls in flight must have ended:
   // their completions use the dispatcher.
@@ -64,16 +65,24 @@ class Dispatcher {
   // Asks a node to drop a task; best effort, bounded by a short deadline.
   void CancelOnNode(const std::string& address, const std::string& task_id);
 
+  // The node was declared DEAD: its calls in flight are cancelled and
+  // their tasks tried elsewhere, as after any failure of the node's.
+  void AbandonNode(const std::string& node_id, const std::string& why);
+
  private:
   struct Run;
+  struct Call;
 
   // Whether a node that already failed this task may be called at once.
   enum class Tried { kNow, kAfterPause };
   // Picks a node and calls it, or parks the run while none is eligible.
   void Step(const std::shared_ptr<Run>& run, Tried tried);
-  void Call(const std::shared_ptr<Run>& run, const std::string& node_id,
-            const std::string& address);
+  void CallNode(const std::shared_ptr<Run>& run, const std::string& node_id,
+                const std::string& address);
   void Park(const std::shared_ptr<Run>& run);
+  // Removes a finished call from calls_; returns why it was abandoned, if
+  // it was.
+  std::string Forget(const std::string& node_id, Call* call);
   // A node failed the call: try another node, give up, or wait a moment.
   void OnFailure(const std::shared_ptr<Run>& run, const std::string& node_id,
                  Status failed);
@@ -85,7 +94,7 @@ class Dispatcher {
   // least every few hundred milliseconds for deadlines and cancellations.
   void WatchParked();
 
-  NodeRegistry* const registry_;
+  mesh::NodeRegistry* const registry_;
   rpc::ChannelPool* const pool_;
   NodeSelector* const selector_;
   const int max_attempts_;
@@ -93,6 +102,8 @@ class Dispatcher {
   std::mutex mutex_;
   std::condition_variable parked_cv_;
   std::vector<std::shared_ptr<Run>> parked_;  // guarded by mutex_
+  // Guarded by mutex_: calls in flight, by node id.
+  std::multimap<std::string, std::shared_ptr<Call>> calls_;
   bool stopping_ = false;                     // guarded by mutex_
   std::thread watcher_;
 };

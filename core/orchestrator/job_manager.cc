@@ -74,7 +74,7 @@ bool JobManager::QueueOrder::operator()(const Entry* a, const Entry* b) const {
 }
 
 JobManager::JobManager(ManagerOptions options, JobStore* store,
-                       NodeRegistry* registry, Dispatcher* dispatcher,
+                       mesh::NodeRegistry* registry, Dispatcher* dispatcher,
                        std::map<std::string, dim::v1::Job> recovered)
     : options_(std::move(options)), store_(store), registry_(registry),
       dispatcher_(dispatcher) {
@@ -104,6 +104,12 @@ JobManager::JobManager(ManagerOptions options, JobStore* store,
 }
 
 JobManager::~JobManager() { Shutdown(); }
+
+JobManager::Load JobManager::CurrentLoad() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return Load{static_cast<int>(queue_.size()), running_,
+              options_.max_concurrent_jobs};
+}
 
 std::string JobManager::NewId() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};

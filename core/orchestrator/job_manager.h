@@ -21,7 +21,7 @@
 #include "core/job/job.h"
 #include "core/orchestrator/dispatcher.h"
 #include "core/orchestrator/job_store.h"
-#include "core/orchestrator/registry.h"
+#include "core/mesh/registry.h"
 #include "core/tensor/limits.h"
 #include "core/util/status.h"
 #include "dim/v1/dim.pb.h"
@@ -40,8 +40,8 @@ class JobManager {
  public:
   // Borrows store, registry and dispatcher. `recovered` is what the store
   // found at start; its unfinished jobs start at once.
-  JobManager(ManagerOptions options, JobStore* store, NodeRegistry* registry,
-             Dispatcher* dispatcher,
+  JobManager(ManagerOptions options, JobStore* store,
+             mesh::NodeRegistry* registry, Dispatcher* dispatcher,
              std::map<std::string, dim::v1::Job> recovered);
   ~JobManager();
 
@@ -75,6 +75,14 @@ class JobManager {
   Status WhenEnded(const std::string& id, Ended done);
 
   bool stopping() const;
+
+  // Jobs waiting for a slot and jobs started, for load sharing.
+  struct Load {
+    int queued = 0;
+    int running = 0;
+    int capacity = 0;
+  };
+  Load CurrentLoad() const;
 
   // Stops taking work, cancels running jobs' RPCs and waits (a few
   // seconds at most) for them to end. Unfinished jobs stay in the journal
@@ -113,7 +121,7 @@ class JobManager {
 
   const ManagerOptions options_;
   JobStore* const store_;
-  NodeRegistry* const registry_;
+  mesh::NodeRegistry* const registry_;
   Dispatcher* const dispatcher_;
 
   mutable std::mutex mutex_;

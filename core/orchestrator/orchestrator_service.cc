@@ -1,5 +1,6 @@
 #include "core/orchestrator/orchestrator_service.h"
 
+#include "core/mesh/beat_codec.h"
 #include "core/rpc/status_convert.h"
 #include "core/util/log.h"
 
@@ -15,19 +16,56 @@ constexpr auto kWatchSlice = std::chrono::milliseconds(500);
 }  // namespace
 
 OrchestratorService::OrchestratorService(
-    JobManager* jobs, NodeRegistry* registry, std::string orchestrator_id,
-    std::chrono::milliseconds heartbeat_interval)
+    JobManager* jobs, mesh::NodeRegistry* registry, std::string orchestrator_id,
+    std::chrono::milliseconds heartbeat_interval, MeshHooks mesh)
     : jobs_(jobs), registry_(registry),
       orchestrator_id_(std::move(orchestrator_id)),
-      heartbeat_interval_(heartbeat_interval) {}
+      heartbeat_interval_(heartbeat_interval), mesh_(std::move(mesh)) {}
 
 grpc::ServerUnaryReactor* OrchestratorService::SubmitJob(
     grpc::CallbackServerContext* ctx,
     const dim::v1::SubmitJobRequest* request,
     dim::v1::SubmitJobResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  bool wait = request->wait() && !request->dry_run();
   std::string peer = ctx->peer();
+  std::optional<dim::v1::OrchestratorStatus> target;
+  if (mesh_.router && mesh_.self && !request->forwarded() &&
+      !request->dry_run()) {
+    target = mesh_.router->ForwardTarget(mesh_.self());
+  }
+  if (!target) {
+    SubmitHere(reactor, request, response, peer);
+    return reactor;
+  }
+  DIM_LOG(Info, "api") << "handing job '" << request->spec().name()
+                       << "' to orchestrator " << target->orchestrator_id()
+                       << " (" << mesh::LoadOf(*target)
+                       << " jobs there, more here)";
+  mesh_.router->Forward(
+      *target, *request,
+      [this, reactor, request, response, peer, target](
+          Result<dim::v1::SubmitJobResponse> forwarded) {
+        if (forwarded.ok()) {
+          *response = std::move(forwarded).value();
+          return reactor->Finish(grpc::Status::OK);
+        }
+        // An unreachable peer must not cost the job: keep it here.
+        if (forwarded.status().code() == Code::kUnavailable ||
+            forwarded.status().code() == Code::kDeadlineExceeded) {
+          DIM_LOG(Warn, "api") << forwarded.status().message()
+                               << "; keeping the job here";
+          return SubmitHere(reactor, request, response, peer);
+        }
+        reactor->Finish(rpc::ToGrpc(forwarded.status()));
+      });
+  return reactor;
+}
+
+void OrchestratorService::SubmitHere(
+    grpc::ServerUnaryReactor* reactor,
+    const dim::v1::SubmitJobRequest* request,
+    dim::v1::SubmitJobResponse* response, const std::string& peer) {
+  bool wait = request->wait() && !request->dry_run();
   jobs_->Submit(request->spec(), request->dry_run(),
                 [this, reactor, request, response, wait, peer](
                     Result<dim::v1::SubmitJobResponse> submitted) {
@@ -55,21 +93,53 @@ grpc::ServerUnaryReactor* OrchestratorService::SubmitJob(
         });
     if (!waiting.ok()) reactor->Finish(rpc::ToGrpc(waiting));
   });
-  return reactor;
 }
 
-grpc::Status OrchestratorService::GetJob(grpc::ServerContext*,
+Result<std::string> OrchestratorService::OwnerElsewhere(
+    const Status& here, const std::string& id, bool local) {
+  if (local || !mesh_.router) return here;
+  auto owner = mesh_.router->FindOwner(id);
+  if (owner.ok()) return owner;
+  return Status(here.code(), here.message() + owner.status().message());
+}
+
+template <typename Request, typename Response>
+grpc::Status OrchestratorService::AskOwner(
+    const std::string& owner, const grpc::ServerContext& ctx,
+    Request request, Response* response,
+    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                 Response*)) {
+  auto stub = dim::v1::Orchestrator::NewStub(mesh_.router->ChannelTo(owner));
+  grpc::ClientContext forward;
+  forward.set_deadline(ctx.deadline());
+  request.set_local(true);
+  return (stub.get()->*method)(&forward, request, response);
+}
+
+grpc::Status OrchestratorService::GetJob(grpc::ServerContext* ctx,
                                          const dim::v1::GetJobRequest* request,
                                          dim::v1::Job* response) {
   auto job = jobs_->Get(request->id());
-  if (!job.ok()) return rpc::ToGrpc(job.status());
-  *response = std::move(job).value();
-  return grpc::Status::OK;
+  if (job.ok()) {
+    *response = std::move(job).value();
+    return grpc::Status::OK;
+  }
+  if (job.status().code() != Code::kNotFound) {
+    return rpc::ToGrpc(job.status());
+  }
+  auto owner = OwnerElsewhere(job.status(), request->id(), request->local());
+  if (!owner.ok()) return rpc::ToGrpc(owner.status());
+  return AskOwner(*owner, *ctx, *request, response, &Stub::GetJob);
 }
 
 grpc::Status OrchestratorService::WatchJob(
     grpc::ServerContext* ctx, const dim::v1::WatchJobRequest* request,
     grpc::ServerWriter<dim::v1::JobEvent>* writer) {
+  auto here = jobs_->Get(request->id());
+  if (!here.ok()) {
+    auto owner = OwnerElsewhere(here.status(), request->id(), request->local());
+    if (owner.ok()) return RelayWatch(ctx, *owner, request->id(), writer);
+  }
   uint64_t version = 0;
   uint64_t sent = 0;
   while (!ctx->IsCancelled()) {
@@ -91,6 +161,26 @@ grpc::Status OrchestratorService::WatchJob(
   return grpc::Status::OK;
 }
 
+grpc::Status OrchestratorService::RelayWatch(
+    grpc::ServerContext* ctx, const std::string& owner, const std::string& id,
+    grpc::ServerWriter<dim::v1::JobEvent>* writer) {
+  auto stub = dim::v1::Orchestrator::NewStub(mesh_.router->ChannelTo(owner));
+  grpc::ClientContext forward;
+  forward.set_deadline(ctx->deadline());
+  dim::v1::WatchJobRequest asked;
+  asked.set_id(id);
+  asked.set_local(true);
+  auto reader = stub->WatchJob(&forward, asked);
+  dim::v1::JobEvent event;
+  while (reader->Read(&event)) {
+    if (ctx->IsCancelled() || !writer->Write(event)) {
+      forward.TryCancel();
+      break;
+    }
+  }
+  return reader->Finish();
+}
+
 grpc::Status OrchestratorService::CancelJob(
     grpc::ServerContext* ctx, const dim::v1::CancelJobRequest* request,
     dim::v1::CancelJobResponse* response) {
@@ -98,9 +188,18 @@ grpc::Status OrchestratorService::CancelJob(
                         ? "cancelled by " + ctx->peer()
                         : request->reason();
   auto job = jobs_->Cancel(request->id(), why);
-  if (!job.ok()) return rpc::ToGrpc(job.status());
-  *response->mutable_job() = std::move(job).value();
-  return grpc::Status::OK;
+  if (job.ok()) {
+    *response->mutable_job() = std::move(job).value();
+    return grpc::Status::OK;
+  }
+  if (job.status().code() != Code::kNotFound) {
+    return rpc::ToGrpc(job.status());
+  }
+  auto owner = OwnerElsewhere(job.status(), request->id(), request->local());
+  if (!owner.ok()) return rpc::ToGrpc(owner.status());
+  dim::v1::CancelJobRequest asked = *request;
+  asked.set_reason(why);
+  return AskOwner(*owner, *ctx, asked, response, &Stub::CancelJob);
 }
 
 grpc::Status OrchestratorService::ListJobs(
@@ -117,23 +216,36 @@ grpc::Status OrchestratorService::ListNodes(
     grpc::ServerContext*, const dim::v1::ListNodesRequest*,
     dim::v1::ListNodesResponse* response) {
   for (auto& node : registry_->List()) *response->add_nodes() = std::move(node);
+  if (mesh_.self) {
+    auto* self = response->add_orchestrators();
+    *self->mutable_status() = mesh_.self();
+    self->set_state(dim::v1::NODE_STATE_ALIVE);
+    self->set_last_seen_ms(mesh::WallClockMs());
+    self->set_self(true);
+  }
+  if (mesh_.peers) {
+    for (auto& peer : mesh_.peers->List()) {
+      *response->add_orchestrators() = std::move(peer);
+    }
+  }
+  if (mesh_.ipfs_health) *response->mutable_ipfs() = mesh_.ipfs_health();
   return grpc::Status::OK;
 }
 
 grpc::Status OrchestratorService::Heartbeat(
     grpc::ServerContext* ctx, const dim::v1::HeartbeatRequest* request,
     dim::v1::HeartbeatResponse* response) {
-  const auto& status = request->status();
-  if (status.node_id().empty() || status.address().empty()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "heartbeat from " + ctx->peer() +
-                            " lacks a node id or address");
+  Status checked = mesh::CheckNodeBeat(request->beat());
+  if (!checked.ok()) {
+    return rpc::ToGrpc(checked.WithContext("heartbeat from " + ctx->peer()));
   }
-  if (!registry_->Find(status.node_id())) {
-    DIM_LOG(Info, "registry") << "node " << status.node_id() << " joined from "
-                              << status.address();
+  auto verdict = registry_->Update(request->beat(), mesh::Source::kJoin);
+  if (verdict == mesh::Verdict::kConflict) {
+    return grpc::Status(
+        grpc::StatusCode::ALREADY_EXISTS,
+        "node id " + request->beat().status().node_id() +
+            " is already used by another live process; set node.id");
   }
-  registry_->Update(status);
   response->set_interval_ms(heartbeat_interval_.count());
   response->set_orchestrator_id(orchestrator_id_);
   return grpc::Status::OK;

@@ -1,15 +1,28 @@
 // The dim.v1.Orchestrator gRPC service over a JobManager and a
-// NodeRegistry. Errors keep their codes on the wire; messages name the
+// mesh::NodeRegistry. Errors keep their codes on the wire; messages name the
 // job, model or node involved.
 #pragma once
 
 #include <chrono>
+#include <functional>
 
+#include "core/mesh/peers.h"
+#include "core/mesh/registry.h"
 #include "core/orchestrator/job_manager.h"
-#include "core/orchestrator/registry.h"
+#include "core/orchestrator/peer_router.h"
 #include "dim/v1/dim.grpc.pb.h"
 
 namespace dim::orchestrator {
+
+// What the service knows of the mesh beyond its own jobs and nodes. Every
+// member may be null or empty: then there are no peers, and no IPFS.
+struct MeshHooks {
+  // This orchestrator as its peers see it (id, address, load).
+  std::function<dim::v1::OrchestratorStatus()> self;
+  mesh::PeerTable* peers = nullptr;
+  PeerRouter* router = nullptr;
+  std::function<dim::v1::IpfsHealth()> ipfs_health;
+};
 
 // SubmitJob uses gRPC's callback API, so that a client waiting for its job
 // holds no server thread: the job's worker sends the answer when it ends.
@@ -18,9 +31,10 @@ class OrchestratorService final
           dim::v1::Orchestrator::Service> {
  public:
   // Borrows both; they must outlive the service.
-  OrchestratorService(JobManager* jobs, NodeRegistry* registry,
+  OrchestratorService(JobManager* jobs, mesh::NodeRegistry* registry,
                       std::string orchestrator_id,
-                      std::chrono::milliseconds heartbeat_interval);
+                      std::chrono::milliseconds heartbeat_interval,
+                      MeshHooks mesh = {});
 
   grpc::ServerUnaryReactor* SubmitJob(
       grpc::CallbackServerContext* ctx,
@@ -47,10 +61,35 @@ class OrchestratorService final
                          dim::v1::HeartbeatResponse* response) override;
 
  private:
+  // Submits here, and answers when accepted or, with wait, when ended.
+  void SubmitHere(grpc::ServerUnaryReactor* reactor,
+                  const dim::v1::SubmitJobRequest* request,
+                  dim::v1::SubmitJobResponse* response,
+                  const std::string& peer);
+  // The owner's address when `id` is not this orchestrator's but a peer
+  // holds it. Otherwise (or when `local` asks not to look) `here`, the
+  // error of the local lookup, with the peers asked appended.
+  Result<std::string> OwnerElsewhere(const Status& here, const std::string& id,
+                                     bool local);
+  // Sends `request`, marked local, to the orchestrator at `owner`, within
+  // the client's deadline.
+  using Stub = dim::v1::Orchestrator::Stub;
+  template <typename Request, typename Response>
+  grpc::Status AskOwner(const std::string& owner,
+                        const grpc::ServerContext& ctx, Request request,
+                        Response* response,
+                        grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                     const Request&,
+                                                     Response*));
+  grpc::Status RelayWatch(grpc::ServerContext* ctx, const std::string& owner,
+                          const std::string& id,
+                          grpc::ServerWriter<dim::v1::JobEvent>* writer);
+
   JobManager* const jobs_;
-  NodeRegistry* const registry_;
+  mesh::NodeRegistry* const registry_;
   const std::string orchestrator_id_;
   const std::chrono::milliseconds heartbeat_interval_;
+  const MeshHooks mesh_;
 };
 
 }  // namespace dim::orchestrator

@@ -10,15 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "core/mesh/registry.h"
+
 namespace dim::orchestrator {
 
-// A node's load as last reported.
-struct NodeLoad {
-  std::string node_id;
-  int capacity = 1;
-  int running = 0;
-  int queued = 0;
-};
+using mesh::NodeLoad;
 
 // Thread-safe: one selector may be shared by every dispatcher of an
 // orchestrator, and it must be, for the sharing among equals to hold.

@@ -4,6 +4,7 @@
 #include <future>
 #include <utility>
 
+#include "core/runtime/describe.h"
 #include "core/runtime/rows.h"
 #include "core/tensor/wire.h"
 #include "core/util/log.h"
@@ -297,13 +298,7 @@ std::vector<dim::v1::PrewarmResult> NodeRuntime::Prewarm(
 std::vector<dim::v1::ModelInfo> NodeRuntime::Models() const {
   std::vector<dim::v1::ModelInfo> infos;
   for (const ModelSpec& m : models_->models()) {
-    dim::v1::ModelInfo& info = infos.emplace_back();
-    info.set_id(m.id);
-    info.set_sha256(m.sha256);
-    info.set_loaded(models_->IsLoaded(m.id));
-    for (int64_t d : m.input_shape) info.add_input_shape(d);
-    info.set_input_dtype(tensor::ToWireDType(m.input_dtype));
-    info.set_description(m.description);
+    infos.push_back(ToModelInfo(m, models_->IsLoaded(m.id)));
   }
   return infos;
 }

@@ -10,12 +10,18 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include "core/ipfs/client.h"
+#include "core/mesh/beat_codec.h"
 #include "core/mesh/heartbeat_sender.h"
+#include "core/mesh/listener.h"
+#include "core/mesh/peers.h"
+#include "core/mesh/registry.h"
+#include "core/mesh/snapshot_publisher.h"
 #include "core/orchestrator/dispatcher.h"
 #include "core/orchestrator/job_manager.h"
 #include "core/orchestrator/job_store.h"
 #include "core/orchestrator/orchestrator_service.h"
-#include "core/orchestrator/registry.h"
+#include "core/orchestrator/peer_router.h"
 #include "core/orchestrator/selection.h"
 #include "core/rpc/channel_pool.h"
 #include "core/runtime/engine_loader.h"
@@ -26,7 +32,15 @@
 namespace dim::server {
 namespace {
 
+using config::DiscoveryMode;
 using config::Role;
+
+// How often the failure detector looks at the registry: the resolution
+// of SUSPECT and DEAD, well below any heartbeat interval.
+constexpr std::chrono::milliseconds kSweepInterval{100};
+// The node of an all-in-one server reports into its registry this often,
+// so that the orchestrator sees its load fresh.
+constexpr std::chrono::milliseconds kLocalBeatInterval{250};
 
 // gRPC's own messages go to the same log, in the same form.
 void LogFromGrpc(gpr_log_func_args* args) {
@@ -67,12 +81,27 @@ tensor::Limits TensorLimits(const config::LimitsConfig& l) {
 // The pieces of the orchestrator role, in construction order.
 struct OrchestratorParts {
   std::unique_ptr<orchestrator::JobStore> store;
-  std::unique_ptr<orchestrator::NodeRegistry> registry;
+  std::unique_ptr<mesh::NodeRegistry> registry;
   std::unique_ptr<rpc::ChannelPool> pool;
   std::unique_ptr<orchestrator::NodeSelector> selector;
   std::unique_ptr<orchestrator::Dispatcher> dispatcher;
   std::unique_ptr<orchestrator::JobManager> jobs;
   std::unique_ptr<orchestrator::OrchestratorService> service;
+  // Discovery over IPFS only.
+  std::unique_ptr<mesh::PeerTable> peers;
+  std::unique_ptr<orchestrator::PeerRouter> router;
+};
+
+// The process's part in the mesh, started once the server listens and
+// stopped first at shutdown.
+struct MeshParts {
+  std::unique_ptr<ipfs::Client> ipfs;
+  std::unique_ptr<mesh::BeatStamper> node_beats;
+  std::unique_ptr<mesh::BeatStamper> orchestrator_beats;
+  std::unique_ptr<mesh::MeshListener> listener;
+  std::unique_ptr<mesh::SnapshotPublisher> snapshots;
+  // Heartbeats out, and the failure detector.
+  std::vector<std::unique_ptr<mesh::HeartbeatSender>> tickers;
 };
 
 struct NodeParts {
@@ -93,13 +122,18 @@ class ServerImpl final : public Server {
                            const config::Environment& env);
   Status BuildNode(const config::Config& config);
   Status Listen(const config::Config& config);
-  void StartHeartbeats(const config::Config& config);
+  void StartNodeBeats(const config::Config& config);
+  void StartOrchestratorMesh(const config::Config& config);
+  void OnStateChanges();
+  dim::v1::OrchestratorStatus SelfStatus() const;
+  dim::v1::IpfsHealth IpfsHealth() const;
 
   Addresses addresses_;
   OrchestratorParts orch_;
   NodeParts node_;
+  MeshParts mesh_;
+  int64_t started_ms_ = mesh::WallClockMs();
   std::unique_ptr<grpc::Server> grpc_server_;
-  std::unique_ptr<mesh::HeartbeatSender> heartbeats_;
 
   std::mutex mutex_;
   std::condition_variable done_cv_;
@@ -121,7 +155,11 @@ Status ServerImpl::BuildOrchestrator(const config::Config& config,
   if (!store.ok()) return store.status().WithContext("job journal");
   orch_.store = std::move(store).value();
 
-  orch_.registry = std::make_unique<orchestrator::NodeRegistry>(oc.node_expiry);
+  mesh::LivenessPolicy liveness;
+  liveness.suspect_after = config.discovery.suspect_after;
+  liveness.dead_after = config.discovery.dead_after;
+  liveness.default_interval = config.node.heartbeat_interval;
+  orch_.registry = std::make_unique<mesh::NodeRegistry>(liveness);
   rpc::PoolOptions pool;
   pool.max_channels_per_endpoint = config.pool.max_channels_per_endpoint;
   pool.idle_timeout = config.pool.idle_timeout;
@@ -141,9 +179,21 @@ Status ServerImpl::BuildOrchestrator(const config::Config& config,
   orch_.jobs = std::make_unique<orchestrator::JobManager>(
       options, orch_.store.get(), orch_.registry.get(),
       orch_.dispatcher.get(), std::move(recovered));
+  orchestrator::MeshHooks hooks;
+  if (config.discovery.mode == DiscoveryMode::kIpfs) {
+    orch_.peers = std::make_unique<mesh::PeerTable>(
+        addresses_.orchestrator_id, liveness);
+    orch_.router = std::make_unique<orchestrator::PeerRouter>(
+        orch_.peers.get(), orch_.pool.get(), oc.forward_margin,
+        std::chrono::seconds(10));
+    hooks.self = [this] { return SelfStatus(); };
+    hooks.peers = orch_.peers.get();
+    hooks.router = orch_.router.get();
+    hooks.ipfs_health = [this] { return IpfsHealth(); };
+  }
   orch_.service = std::make_unique<orchestrator::OrchestratorService>(
       orch_.jobs.get(), orch_.registry.get(), addresses_.orchestrator_id,
-      config.node.heartbeat_interval);
+      config.node.heartbeat_interval, std::move(hooks));
   return Status::Ok();
 }
 
@@ -194,30 +244,126 @@ Status ServerImpl::Listen(const config::Config& config) {
   return Status::Ok();
 }
 
-void ServerImpl::StartHeartbeats(const config::Config& config) {
+void ServerImpl::StartNodeBeats(const config::Config& config) {
   const auto& nc = config.node;
   std::string advertised = nc.advertise.empty() ? addresses_.listen
                                                 : nc.advertise;
   runtime::NodeRuntime* node = node_.runtime.get();
-  auto source = [node, advertised] {
-    dim::v1::NodeStatus status = node->Status();
-    status.set_address(advertised);
-    return status;
+  mesh_.node_beats = std::make_unique<mesh::BeatStamper>(
+      nc.heartbeat_interval);
+  mesh::BeatStamper* stamper = mesh_.node_beats.get();
+  auto beat = [node, stamper, advertised] {
+    dim::v1::NodeHeartbeat beat;
+    *beat.mutable_header() = stamper->Next();
+    *beat.mutable_status() = node->Status();
+    beat.mutable_status()->set_address(advertised);
+    return beat;
   };
+
   if (orch_.registry) {
     // All in one process: the node reports straight into the registry.
-    orchestrator::NodeRegistry* registry = orch_.registry.get();
-    heartbeats_ = std::make_unique<mesh::HeartbeatSender>(
-        "the local orchestrator", std::chrono::milliseconds(250), source,
-        [registry](const dim::v1::NodeStatus& status) {
-          registry->Update(status);
+    mesh::NodeRegistry* registry = orch_.registry.get();
+    mesh_.tickers.push_back(std::make_unique<mesh::HeartbeatSender>(
+        "the local orchestrator", kLocalBeatInterval, [registry, beat] {
+          registry->Update(beat(), mesh::Source::kLocal);
           return Status::Ok();
-        });
-  } else if (!nc.join.empty()) {
-    heartbeats_ = std::make_unique<mesh::HeartbeatSender>(
-        "orchestrator " + nc.join, nc.heartbeat_interval, source,
-        mesh::RpcHeartbeatSink(nc.join, nc.heartbeat_interval));
+        }));
   }
+  if (config.discovery.mode == DiscoveryMode::kIpfs) {
+    ipfs::Client* ipfs = mesh_.ipfs.get();
+    mesh_.tickers.push_back(std::make_unique<mesh::HeartbeatSender>(
+        std::string("IPFS topic ") + mesh::kNodeTopic, nc.heartbeat_interval,
+        [ipfs, beat] {
+          return ipfs->Publish(mesh::kNodeTopic, mesh::EncodeBeat(beat()));
+        }));
+  } else if (config.discovery.mode == DiscoveryMode::kJoin &&
+             !nc.join.empty()) {
+    auto sink = mesh::RpcHeartbeatSink(nc.join, nc.heartbeat_interval);
+    mesh_.tickers.push_back(std::make_unique<mesh::HeartbeatSender>(
+        "orchestrator " + nc.join, nc.heartbeat_interval,
+        [sink, beat] { return sink(beat()); }));
+  }
+}
+
+dim::v1::OrchestratorStatus ServerImpl::SelfStatus() const {
+  auto load = orch_.jobs->CurrentLoad();
+  dim::v1::OrchestratorStatus status;
+  status.set_orchestrator_id(addresses_.orchestrator_id);
+  status.set_address(addresses_.listen);
+  status.set_queued(load.queued);
+  status.set_running(load.running);
+  status.set_capacity(load.capacity);
+  status.set_version(DIMCTL_VERSION);
+  status.set_started_ms(started_ms_);
+  return status;
+}
+
+dim::v1::IpfsHealth ServerImpl::IpfsHealth() const {
+  dim::v1::IpfsHealth out;
+  if (!mesh_.ipfs) return out;
+  ipfs::Health health = mesh_.ipfs->health();
+  out.set_used(true);
+  out.set_ok(health.ok);
+  out.set_failures(health.failures);
+  out.set_last_error(health.last_error);
+  return out;
+}
+
+// Logs every change of a node's state, and moves the tasks of a node that
+// went DEAD elsewhere.
+void ServerImpl::OnStateChanges() {
+  for (const auto& change : orch_.registry->Sweep()) {
+    if (change.from == dim::v1::NODE_STATE_UNSPECIFIED &&
+        change.to == dim::v1::NODE_STATE_ALIVE) {
+      continue;  // the registry logged the join
+    }
+    std::string silent = std::to_string(change.silence.count() / 1000.0);
+    silent = silent.substr(0, silent.find('.') + 2) + "s";
+    auto state = mesh::StateName(change.to);
+    if (change.to == dim::v1::NODE_STATE_ALIVE) {
+      DIM_LOG(Info, "registry") << "node " << change.node_id << " is ALIVE";
+    } else {
+      DIM_LOG(Warn, "registry") << "node " << change.node_id << " at "
+                                << change.address << " is " << state
+                                << " (silent for " << silent << ")";
+    }
+    if (change.to == dim::v1::NODE_STATE_DEAD) {
+      orch_.dispatcher->AbandonNode(change.node_id,
+                                    std::string("went DEAD (silent for ") +
+                                        silent + ")");
+    }
+  }
+}
+
+void ServerImpl::StartOrchestratorMesh(const config::Config& config) {
+  mesh_.tickers.push_back(std::make_unique<mesh::HeartbeatSender>(
+      "the failure detector", kSweepInterval, [this] {
+        OnStateChanges();
+        return Status::Ok();
+      }));
+  if (config.discovery.mode != DiscoveryMode::kIpfs) return;
+
+  ipfs::Client* ipfs = mesh_.ipfs.get();
+  mesh_.listener = std::make_unique<mesh::MeshListener>(
+      ipfs, orch_.registry.get(), orch_.peers.get());
+  mesh::SnapshotOptions snapshots;
+  snapshots.orchestrator_id = addresses_.orchestrator_id;
+  snapshots.key = config.discovery.snapshot_key;
+  snapshots.interval = config.discovery.snapshot_interval;
+  mesh_.snapshots = std::make_unique<mesh::SnapshotPublisher>(
+      ipfs, orch_.registry.get(), snapshots);
+
+  auto interval = config.orchestrator.heartbeat_interval;
+  mesh_.orchestrator_beats = std::make_unique<mesh::BeatStamper>(interval);
+  mesh_.tickers.push_back(std::make_unique<mesh::HeartbeatSender>(
+      std::string("IPFS topic ") + mesh::kOrchestratorTopic, interval,
+      [this, ipfs] {
+        dim::v1::OrchestratorHeartbeat beat;
+        *beat.mutable_header() = mesh_.orchestrator_beats->Next();
+        *beat.mutable_status() = SelfStatus();
+        return ipfs->Publish(mesh::kOrchestratorTopic,
+                             mesh::EncodeBeat(beat));
+      }));
 }
 
 Status ServerImpl::Build(const config::Config& config,
@@ -226,6 +372,13 @@ Status ServerImpl::Build(const config::Config& config,
   std::string suffix = HostName() + "-" +
                        (port == "0" ? std::to_string(getpid()) : port);
   Role role = config.server.role;
+  if (config.discovery.mode == DiscoveryMode::kIpfs) {
+    ipfs::Options options;
+    options.command = config.ipfs.command;
+    options.api = config.ipfs.api;
+    options.timeout = config.ipfs.timeout;
+    mesh_.ipfs = ipfs::NewKuboClient(options);
+  }
   if (role != Role::kNode) {
     addresses_.orchestrator_id = config.orchestrator.id.empty()
                                      ? "orch-" + suffix
@@ -237,7 +390,8 @@ Status ServerImpl::Build(const config::Config& config,
     DIM_RETURN_IF_ERROR(BuildNode(config));
   }
   DIM_RETURN_IF_ERROR(Listen(config));
-  if (node_.runtime) StartHeartbeats(config);
+  if (orch_.registry) StartOrchestratorMesh(config);
+  if (node_.runtime) StartNodeBeats(config);
   DIM_LOG(Info, "server") << "serving "
                           << config::RoleName(role) << " on "
                           << addresses_.listen;
@@ -251,7 +405,10 @@ void ServerImpl::Shutdown() {
     shutting_down_ = true;
   }
   DIM_LOG(Info, "server") << "shutting down";
-  if (heartbeats_) heartbeats_->Stop();
+  // The mesh goes first: its threads call into the roles.
+  mesh_.tickers.clear();
+  mesh_.snapshots.reset();
+  mesh_.listener.reset();
   if (orch_.jobs) orch_.jobs->Shutdown();
   if (grpc_server_) {
     grpc_server_->Shutdown(std::chrono::system_clock::now() +

@@ -93,7 +93,7 @@ TEST_F(ConfigTest, ReadsEveryKindOfValueFromTheFile) {
 listen = "[::1]:0"
 role = "node"
 [orchestrator]
-node_expiry = "500ms"
+heartbeat_interval = "500ms"
 default_job_timeout = 90
 fsync = false
 [node]
@@ -107,7 +107,7 @@ level = "debug"
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_EQ(config->server.listen, "[::1]:0");
   EXPECT_EQ(config->server.role, Role::kNode);
-  EXPECT_EQ(config->orchestrator.node_expiry, milliseconds(500));
+  EXPECT_EQ(config->orchestrator.heartbeat_interval, milliseconds(500));
   EXPECT_EQ(config->orchestrator.default_job_timeout, milliseconds(90000));
   EXPECT_FALSE(config->orchestrator.fsync);
   EXPECT_EQ(config->node.join, "orchestrator.lan:7420");
@@ -174,10 +174,31 @@ TEST_F(ConfigTest, RejectsMalformedDuration) {
             "'500ms', '30s', '5m' or '1h', got 'soon'");
 }
 
+TEST_F(ConfigTest, RejectsDeadAfterNotBeyondSuspectAfter) {
+  Result<Config> config = LoadConfig(
+      Write("[discovery]\nsuspect_after = 3\ndead_after = 3\n"), {});
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message(),
+            "discovery.dead_after (3) must be greater than "
+            "discovery.suspect_after (3)");
+}
+
+TEST_F(ConfigTest, ReadsDiscoveryMode) {
+  Result<Config> config =
+      LoadConfig("", {{"DIM_DISCOVERY_MODE", "ipfs"},
+                      {"DIM_IPFS_API", "/ip4/127.0.0.1/tcp/5001"}});
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->discovery.mode, DiscoveryMode::kIpfs);
+  EXPECT_EQ(config->ipfs.api, "/ip4/127.0.0.1/tcp/5001");
+  EXPECT_EQ(ErrorOf("[discovery]\nmode = \"mdns\"\n"),
+            "dim.toml:2:8: discovery.mode: "
+            "expected ipfs, join or none, got 'mdns'");
+}
+
 TEST_F(ConfigTest, RejectsDurationOutOfRange) {
-  EXPECT_EQ(ErrorOf("[orchestrator]\nnode_expiry = \"2h\"\n"),
-            "dim.toml:2:15: orchestrator.node_expiry: "
-            "expected a duration from 100ms to 1h, got '2h'");
+  EXPECT_EQ(ErrorOf("[discovery]\nsnapshot_interval = \"25h\"\n"),
+            "dim.toml:2:21: discovery.snapshot_interval: "
+            "expected a duration from 1s to 24h, got '25h'");
   EXPECT_EQ(ErrorOf("[node]\nheartbeat_interval = 0\n"),
             "dim.toml:2:22: node.heartbeat_interval: "
             "expected a duration from 100ms to 1m, got 0 seconds");
@@ -211,7 +232,7 @@ TEST_F(ConfigTest, EnvironmentOverridesTheFile) {
              {"DIM_SERVER_LISTEN", "0.0.0.0:9000"},
              {"DIM_NODE_PREWARM", "triage, diagnosis,"},
              {"DIM_ORCHESTRATOR_FSYNC", "false"},
-             {"DIM_ORCHESTRATOR_NODE_EXPIRY", "750ms"},
+             {"DIM_ORCHESTRATOR_HEARTBEAT_INTERVAL", "750ms"},
              {"DIM_POOL_IDLE_TIMEOUT", "90"},
              {"DIM_LOG_LEVEL", "warn"}});
   ASSERT_TRUE(config.ok()) << config.status().message();
@@ -220,7 +241,7 @@ TEST_F(ConfigTest, EnvironmentOverridesTheFile) {
   EXPECT_EQ(config->node.prewarm,
             (std::vector<std::string>{"triage", "diagnosis"}));
   EXPECT_FALSE(config->orchestrator.fsync);
-  EXPECT_EQ(config->orchestrator.node_expiry, milliseconds(750));
+  EXPECT_EQ(config->orchestrator.heartbeat_interval, milliseconds(750));
   EXPECT_EQ(config->pool.idle_timeout, milliseconds(90000));
   EXPECT_EQ(config->log.level, dim::log::Level::kWarn);
 }

@@ -1,0 +1,122 @@
+#include "core/mesh/liveness.h"
+
+#include <gtest/gtest.h>
+
+namespace dim::mesh {
+namespace {
+
+using std::chrono::milliseconds;
+constexpr milliseconds kInterval{1000};
+
+// A clock the test moves by hand, and beats stamped against it.
+class LivenessTest : public ::testing::Test {
+ protected:
+  dim::v1::BeatHeader Beat(const std::string& instance, uint64_t seq) {
+    dim::v1::BeatHeader h;
+    h.set_instance(instance);
+    h.set_seq(seq);
+    h.set_sent_ms(Ms());
+    h.set_interval_ms(kInterval.count());
+    return h;
+  }
+  Verdict Hear(const dim::v1::BeatHeader& h) {
+    return Judge(h, now_, Ms(), policy_, &record_);
+  }
+  dim::v1::NodeState State() { return StateAt(record_, now_, policy_); }
+  void Advance(milliseconds by) { now_ += by; }
+  int64_t Ms() {
+    return std::chrono::duration_cast<milliseconds>(now_ - start_).count() +
+           1'000'000;
+  }
+
+  LivenessPolicy policy_;  // suspect after 2 intervals, dead after 3
+  Clock::time_point start_ = Clock::now();
+  Clock::time_point now_ = start_;
+  BeatRecord record_;
+};
+
+TEST_F(LivenessTest, OneLostBeatDoesNotMakeANodeSuspect) {
+  EXPECT_EQ(Hear(Beat("a", 1)), Verdict::kFirst);
+  // Beat 2 is lost; beat 3 arrives a little late.
+  for (int step = 0; step < 21; ++step) {
+    Advance(milliseconds(100));
+    EXPECT_EQ(State(), dim::v1::NODE_STATE_ALIVE) << "at " << step;
+  }
+  EXPECT_EQ(Hear(Beat("a", 3)), Verdict::kAccepted);
+  EXPECT_EQ(State(), dim::v1::NODE_STATE_ALIVE);
+}
+
+TEST_F(LivenessTest, SilenceMakesSuspectThenDeadByTheSendersInterval) {
+  Hear(Beat("a", 1));
+  Advance(milliseconds(2300));
+  EXPECT_EQ(State(), dim::v1::NODE_STATE_SUSPECT);
+  Advance(milliseconds(650));
+  EXPECT_EQ(State(), dim::v1::NODE_STATE_SUSPECT);
+  Advance(milliseconds(50));
+  EXPECT_EQ(State(), dim::v1::NODE_STATE_DEAD);
+  EXPECT_EQ(Hear(Beat("a", 2)), Verdict::kAccepted);
+  EXPECT_EQ(State(), dim::v1::NODE_STATE_ALIVE);
+}
+
+TEST_F(LivenessTest, ConfigurableThresholds) {
+  policy_.suspect_after = 4;
+  policy_.dead_after = 6;
+  Hear(Beat("a", 1));
+  Advance(milliseconds(4000));
+  EXPECT_EQ(State(), dim::v1::NODE_STATE_ALIVE);
+  Advance(milliseconds(1000));
+  EXPECT_EQ(State(), dim::v1::NODE_STATE_SUSPECT);
+  Advance(milliseconds(1000));
+  EXPECT_EQ(State(), dim::v1::NODE_STATE_DEAD);
+}
+
+TEST_F(LivenessTest, ReplayedAndOutOfOrderBeatsAreIgnored) {
+  Hear(Beat("a", 5));
+  Advance(milliseconds(2900));
+  EXPECT_EQ(Hear(Beat("a", 5)), Verdict::kStale);
+  EXPECT_EQ(Hear(Beat("a", 4)), Verdict::kStale);
+  // The replays kept nothing alive.
+  Advance(milliseconds(100));
+  EXPECT_EQ(State(), dim::v1::NODE_STATE_DEAD);
+}
+
+TEST_F(LivenessTest, RestartedProcessTakesOverOnceTheOldOneIsQuiet) {
+  Hear(Beat("old", 1));
+  Advance(milliseconds(300));
+  // The old process just died; its successor is heard at once.
+  EXPECT_EQ(Hear(Beat("new", 1)), Verdict::kPending);
+  Advance(milliseconds(1300));
+  EXPECT_EQ(Hear(Beat("new", 2)), Verdict::kRestarted);
+  EXPECT_EQ(record_.instance, "new");
+  EXPECT_EQ(State(), dim::v1::NODE_STATE_ALIVE);
+}
+
+TEST_F(LivenessTest, TwoLiveProcessesAreAConflict) {
+  Hear(Beat("a", 1));
+  Advance(milliseconds(500));
+  EXPECT_EQ(Hear(Beat("b", 1)), Verdict::kPending);
+  Advance(milliseconds(500));
+  EXPECT_EQ(Hear(Beat("a", 2)), Verdict::kAccepted);
+  Advance(milliseconds(500));
+  EXPECT_EQ(Hear(Beat("b", 2)), Verdict::kConflict);
+  EXPECT_EQ(record_.instance, "a");
+}
+
+TEST_F(LivenessTest, BeatOfAProcessOlderThanTheCurrentOneIsStale) {
+  auto old_beat = Beat("old", 9);
+  Advance(milliseconds(5000));
+  Hear(Beat("new", 1));
+  Advance(milliseconds(200));
+  EXPECT_EQ(Hear(old_beat), Verdict::kStale);
+}
+
+TEST_F(LivenessTest, NeverHeardIsSuspectThenDead) {
+  record_.heard_at = now_;
+  record_.interval = kInterval;
+  EXPECT_EQ(State(), dim::v1::NODE_STATE_SUSPECT);
+  Advance(milliseconds(3000));
+  EXPECT_EQ(State(), dim::v1::NODE_STATE_DEAD);
+}
+
+}  // namespace
+}  // namespace dim::mesh
