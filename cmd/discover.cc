@@ -1,10 +1,12 @@
 // dimctl discover: listen through the local IPFS daemon and list the
 // nodes and orchestrators heard, without asking any orchestrator.
+#include <algorithm>
 #include <iostream>
 
 #include "cmd/mesh_session.h"
 #include "cmd/render.h"
 #include "core/mesh/announce.h"
+#include "core/util/log.h"
 
 namespace dim::cli {
 namespace {
@@ -31,8 +33,9 @@ void PrintJson(const mesh::Heard& heard) {
 int RunDiscover(const Globals& g, const DiscoverFlags& f) {
   auto config = LoadMeshConfig(f.mesh);
   if (!config.ok()) return ReportError(config.status());
-  // Members joining are the output here, not log lines.
-  log::SetLevel(std::max(config->log.level, log::Level::kWarn));
+  // What is heard is the output here, and a failure is the error
+  // message: the log would only repeat them.
+  log::SetLevel(std::max(config->log.level, log::Level::kError));
   mesh::LivenessPolicy policy;
   policy.suspect_after = config->discovery.suspect_after;
   policy.dead_after = config->discovery.dead_after;

@@ -4,8 +4,7 @@ namespace dim::cli {
 
 void AddMeshFlags(CLI::App* cmd, MeshFlags* flags) {
   cmd->add_option("-c,--config", flags->config_path,
-                  "dim.toml to read [ipfs] and [discovery] from (env "
-                  "DIM_CONFIG)");
+                  "dim.toml to read (env DIM_CONFIG)");
   cmd->add_option("--ipfs-api", flags->ipfs_api,
                   "Multiaddr of the IPFS daemon's API");
 }

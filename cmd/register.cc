@@ -1,10 +1,12 @@
 // dimctl register: announce a node record once on the IPFS heartbeat
 // topic, for nodes that other tools supervise.
+#include <algorithm>
 #include <iostream>
 
 #include "cmd/mesh_session.h"
 #include "core/mesh/announce.h"
 #include "core/runtime/describe.h"
+#include "core/util/log.h"
 
 namespace dim::cli {
 namespace {
@@ -52,6 +54,8 @@ int RunRegister(const Globals& g, const RegisterFlags& f) {
   if (!config.ok()) return ReportError(config.status());
   auto record = Record(f, *config);
   if (!record.ok()) return ReportError(record.status());
+  // A failure is the error message; the log would only repeat it.
+  log::SetLevel(std::max(config->log.level, log::Level::kError));
   auto ipfs = IpfsFrom(*config);
   Status sent =
       mesh::Announce(ipfs.get(), *record, config->node.heartbeat_interval);

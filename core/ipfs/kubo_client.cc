@@ -88,6 +88,10 @@ Result<std::string> KuboClient::Run(const std::string& label,
   if (ran.ok() && ran->exit_code != 0) {
     status = CommandFailure(label, *ran);
   }
+  if (status.code() == Code::kUnavailable && !options_.api.empty()) {
+    status = Status(status.code(),
+                    status.message() + " (daemon API " + options_.api + ")");
+  }
   health_->Record(status);
   if (!status.ok()) return status;
   return std::move(ran->out);

@@ -73,6 +73,10 @@ std::string Trim(const std::string& text) {
 Status CommandFailure(const std::string& label,
                       const CommandOutput& output) {
   std::string said = OneLine(output.err);
+  // Kubo's advice about the api file does not apply to a client that
+  // names the daemon's address.
+  size_t advice = said.find(" To run as a standalone CLI command");
+  if (advice != std::string::npos) said.resize(advice);
   if (!said.empty()) return Status(CodeFor(said), label + ": " + said);
   std::string how =
       output.exit_code < 0

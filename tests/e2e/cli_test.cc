@@ -58,6 +58,32 @@ TEST(Cli, UnreachableServerHasItsOwnExitCode) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
+// The mesh commands talk to the local IPFS daemon, not an orchestrator;
+// one that is not there is "unreachable" too, named by its API address.
+TEST(Cli, DiscoverWithoutAnIpfsDaemonIsUnreachable) {
+  RunResult r = Dimctl(
+      {"discover", "--ipfs-api", "/ip4/127.0.0.1/tcp/1", "--timeout", "1"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("dimctl: error: ipfs id: "), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("(daemon API /ip4/127.0.0.1/tcp/1)"),
+            std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(Cli, RegisterNamesWhatTheRecordLacks) {
+  RunResult r = Dimctl({"register", "--ipfs-api", "/ip4/127.0.0.1/tcp/1",
+                        "--address", "10.0.0.5:7421", "--model", "tiny"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "dimctl: error: register: --node-id is required (or "
+                   "node.id in dim.toml)\n");
+  r = Dimctl({"register", "--ipfs-api", "/ip4/127.0.0.1/tcp/1", "--node-id",
+              "n1", "--address", "10.0.0.5", "--model", "tiny"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "dimctl: error: heartbeat of node n1: status.address: "
+                   "expected HOST:PORT, got '10.0.0.5'\n");
+}
+
 TEST(Cli, DimAddrEnvironmentSetsTheServer) {
   RunResult r = Dimctl({"node", "ls"}, {{"DIM_ADDR", "127.0.0.1:1"}});
   EXPECT_EQ(r.exit_code, 3);
