@@ -64,7 +64,8 @@ struct OrchestratorConfig {
 struct NodeConfig {
   // Empty: derived from the advertised address when the server starts.
   std::string id;
-  // The address the orchestrator dials; empty means server.listen.
+  // The address others dial to reach this server (orchestrators reach the
+  // node, peer orchestrators the orchestrator); empty means server.listen.
   std::string advertise;
   // The orchestrator's HOST:PORT, for role node; empty: do not join.
   std::string join;

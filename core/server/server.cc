@@ -133,6 +133,7 @@ class ServerImpl final : public Server {
   NodeParts node_;
   MeshParts mesh_;
   int64_t started_ms_ = mesh::WallClockMs();
+  std::string advertised_;  // node.advertise, else the listen address
   std::unique_ptr<grpc::Server> grpc_server_;
 
   std::mutex mutex_;
@@ -246,8 +247,7 @@ Status ServerImpl::Listen(const config::Config& config) {
 
 void ServerImpl::StartNodeBeats(const config::Config& config) {
   const auto& nc = config.node;
-  std::string advertised = nc.advertise.empty() ? addresses_.listen
-                                                : nc.advertise;
+  std::string advertised = advertised_;
   runtime::NodeRuntime* node = node_.runtime.get();
   mesh_.node_beats = std::make_unique<mesh::BeatStamper>(
       nc.heartbeat_interval);
@@ -289,7 +289,7 @@ dim::v1::OrchestratorStatus ServerImpl::SelfStatus() const {
   auto load = orch_.jobs->CurrentLoad();
   dim::v1::OrchestratorStatus status;
   status.set_orchestrator_id(addresses_.orchestrator_id);
-  status.set_address(addresses_.listen);
+  status.set_address(advertised_);
   status.set_queued(load.queued);
   status.set_running(load.running);
   status.set_capacity(load.capacity);
@@ -390,6 +390,14 @@ Status ServerImpl::Build(const config::Config& config,
     DIM_RETURN_IF_ERROR(BuildNode(config));
   }
   DIM_RETURN_IF_ERROR(Listen(config));
+  advertised_ = config.node.advertise.empty() ? addresses_.listen
+                                              : config.node.advertise;
+  if (config.discovery.mode == DiscoveryMode::kIpfs &&
+      HostOf(advertised_).rfind("0.0.0.0", 0) == 0) {
+    DIM_LOG(Warn, "server") << "announcing " << advertised_
+                            << ", which others cannot dial; set "
+                               "node.advertise (--advertise)";
+  }
   if (orch_.registry) StartOrchestratorMesh(config);
   if (node_.runtime) StartNodeBeats(config);
   DIM_LOG(Info, "server") << "serving "
