@@ -3,14 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 #include <algorithm>
 #include <cstdlib>
@@ -57,63 +55,59 @@ struct Pipes {
   int in[2] = {-1, -1};
   int out[2] = {-1, -1};
   int err[2] = {-1, -1};
-  int exec_error[2] = {-1, -1};  // reports a failed exec to the parent
 
   ~Pipes() {
-    for (int* p : {in, out, err, exec_error}) {
+    for (int* p : {in, out, err}) {
       CloseFd(&p[0]);
       CloseFd(&p[1]);
     }
   }
   bool Open() {
-    for (int* p : {in, out, err, exec_error}) {
+    for (int* p : {in, out, err}) {
       if (pipe2(p, O_CLOEXEC) != 0) return false;
     }
     return true;
   }
 };
 
-// dup2 keeps the close-on-exec flag when source and target are the same
-// descriptor, so clear it explicitly in that case.
-void MoveTo(int fd, int target) {
-  if (fd == target) {
-    fcntl(fd, F_SETFD, 0);
-  } else {
-    dup2(fd, target);
+// What the child gets between its creation and exec: the pipes on 0, 1
+// and 2 and no other descriptor (others that threads opened without
+// O_CLOEXEC must not leak into the daemon's client), a process group of
+// its own so that a timeout kills whatever it started, no blocked
+// signals, and SIGPIPE at its default.
+class SpawnSetup {
+ public:
+  explicit SpawnSetup(const Pipes& p) {
+    posix_spawn_file_actions_init(&actions_);
+    posix_spawn_file_actions_adddup2(&actions_, p.in[0], 0);
+    posix_spawn_file_actions_adddup2(&actions_, p.out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions_, p.err[1], 2);
+    posix_spawn_file_actions_addclosefrom_np(&actions_, 3);
+
+    posix_spawnattr_init(&attr_);
+    sigset_t none, pipe;
+    sigemptyset(&none);
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    posix_spawnattr_setsigmask(&attr_, &none);
+    posix_spawnattr_setsigdefault(&attr_, &pipe);
+    posix_spawnattr_setpgroup(&attr_, 0);
+    posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETPGROUP |
+                                         POSIX_SPAWN_SETSIGMASK |
+                                         POSIX_SPAWN_SETSIGDEF);
   }
-}
+  ~SpawnSetup() {
+    posix_spawnattr_destroy(&attr_);
+    posix_spawn_file_actions_destroy(&actions_);
+  }
 
-// Runs in the child between fork and exec: async-signal-safe calls only.
-[[noreturn]] void ExecChild(const std::string& path, char* const argv[],
-                            const Pipes& p, pid_t parent) {
-  setpgid(0, 0);
-#ifdef __linux__
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != parent) _exit(127);
-#endif
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  sigaction(SIGPIPE, &dfl, nullptr);
+  const posix_spawn_file_actions_t* actions() const { return &actions_; }
+  const posix_spawnattr_t* attr() const { return &attr_; }
 
-  MoveTo(p.in[0], 0);
-  MoveTo(p.out[1], 1);
-  MoveTo(p.err[1], 2);
-  // Descriptors other threads opened without O_CLOEXEC must not leak into
-  // the daemon's client; the exec-error pipe closes itself on exec.
-  int keep = p.exec_error[1];
-  if (keep > 3) close_range(3, static_cast<unsigned>(keep) - 1, 0);
-  close_range(static_cast<unsigned>(keep) + 1, ~0u, 0);
-
-  execv(path.c_str(), argv);
-  int error = errno;
-  ssize_t ignored = write(keep, &error, sizeof error);
-  (void)ignored;
-  _exit(127);
-}
+ private:
+  posix_spawn_file_actions_t actions_;
+  posix_spawnattr_t attr_;
+};
 
 // Blocks SIGPIPE in this thread while writing to a child's stdin, so that
 // a child which exits early makes write() fail with EPIPE instead of
@@ -167,23 +161,15 @@ Result<std::unique_ptr<Child>> Child::Start(
   Pipes p;
   if (!p.Open()) return fail(std::string("pipe: ") + strerror(errno));
 
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) return fail(std::string("fork: ") + strerror(errno));
-  if (pid == 0) ExecChild(path, args.data(), p, parent);
-
-  CloseFd(&p.exec_error[1]);
-  int error = 0;
-  ssize_t n;
-  do {
-    n = read(p.exec_error[0], &error, sizeof error);
-  } while (n < 0 && errno == EINTR);
-  if (n > 0) {
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return fail(error == ENOENT ? "not found" : strerror(error));
-  }
+  // posix_spawn rather than fork: it runs no pthread_atfork handlers.
+  // OpenBLAS installs one that stops its worker threads, which leaves a
+  // matrix product running on another thread (a node's model) spinning
+  // forever. It also copies no page tables of a large process.
+  SpawnSetup setup(p);
+  pid_t pid = -1;
+  int error = posix_spawn(&pid, path.c_str(), setup.actions(), setup.attr(),
+                          args.data(), environ);
+  if (error != 0) return fail(error == ENOENT ? "not found" : strerror(error));
 
   std::unique_ptr<Child> child(new Child(pid, p.in[1], p.out[0], p.err[0]));
   p.in[1] = p.out[0] = p.err[0] = -1;  // now owned by the Child

@@ -5,9 +5,12 @@
 // A child gets fresh pipes as stdin, stdout and stderr and nothing else:
 // every other descriptor is closed before exec, no shell sees the
 // arguments, it runs in a process group of its own (so that killing it also
-// kills anything a wrapper script started), and on Linux it is killed if
-// the thread that started it dies. Every child is reaped; none is left as
-// a zombie.
+// kills anything a wrapper script started). Children are made with
+// posix_spawn, never fork: no pthread_atfork handler runs (OpenBLAS has
+// one that would hang a model running on another thread). Should dimctl
+// itself die, a child's pipes close: `ipfs pubsub sub` ends at its next
+// message (SIGPIPE) and one-shot commands finish on their own. Every child
+// is reaped; none is left as a zombie.
 #pragma once
 
 #include <sys/types.h>

@@ -1,12 +1,15 @@
 #include "core/ipfs/command.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <mutex>
 #include <fstream>
 
 #include "tests/support/process.h"
@@ -187,6 +190,23 @@ TEST_F(IpfsCommandTest, ChildIsKilledWhenTheHandleGoesAway) {
   }
   ASSERT_GT(pid, 0);
   EXPECT_TRUE(Gone(pid));
+}
+
+// fork() would run every pthread_atfork handler in the process, and
+// OpenBLAS's stops its worker threads: a node's model running on another
+// thread at that moment then spins forever. Starting `ipfs` must not.
+std::atomic<int> atfork_prepared{0};
+
+TEST_F(IpfsCommandTest, StartingAChildRunsNoAtforkHandlers) {
+  static std::once_flag registered;
+  std::call_once(registered, [] {
+    pthread_atfork([] { ++atfork_prepared; }, nullptr, nullptr);
+  });
+  int before = atfork_prepared.load();
+  Result<CommandOutput> out = RunCommand(Request({"true"}));
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(out->exit_code, 0);
+  EXPECT_EQ(atfork_prepared.load(), before);
 }
 
 TEST(IpfsFormatDuration, ReadsNaturally) {
