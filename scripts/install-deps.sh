@@ -5,12 +5,12 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config
+  build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libcli11-dev libtomlplusplus-dev librang-dev libssl-dev
   libgtest-dev libgmock-dev
   libtorch-dev libopenblas0-pthread
-  iproute2
+  iproute2 prometheus
 )
 
 missing=()
