@@ -20,6 +20,7 @@ enum ExitCode : int {
   kExitUsage = 2,        // bad flags, bad job file, rejected input
   kExitUnreachable = 3,  // cannot reach the server
   kExitServerError = 4,  // the server refused or failed the request
+  kExitRateLimited = 5,  // over the user's submission rate; retry later
 };
 
 enum class Output { kTable, kJson };
@@ -59,6 +60,11 @@ void AddRegisterCommand(CLI::App* cmd, const Globals* globals,
                         Runner* runner);
 void AddDiscoverCommand(CLI::App* cmd, const Globals* globals,
                         Runner* runner);
+void AddMetricsCommand(CLI::App* cmd, const Globals* globals,
+                       Runner* runner);
+void AddCertsCommand(CLI::App* cmd, const Globals* globals, Runner* runner);
+void AddTokenCommand(CLI::App* cmd, const Globals* globals, Runner* runner);
+void AddQuotaCommand(CLI::App* cmd, const Globals* globals, Runner* runner);
 void AddVersionCommand(CLI::App* cmd, const Globals* globals, Runner* runner);
 void AddCompletionCommand(CLI::App* cmd, const Globals* globals,
                           Runner* runner);

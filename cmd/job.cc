@@ -10,7 +10,8 @@ namespace {
 
 int ListJobs(const Globals& g, int limit) {
   auto client = Connect(g);
-  auto jobs = client.List(limit);
+  if (!client.ok()) return ReportError(client.status());
+  auto jobs = client->List(limit);
   if (!jobs.ok()) return ReportError(jobs.status());
   if (g.output == Output::kJson) {
     JsonWriter w;
@@ -28,7 +29,8 @@ int ListJobs(const Globals& g, int limit) {
 
 int ShowJob(const Globals& g, const std::string& id) {
   auto client = Connect(g);
-  auto job = client.Get(id);
+  if (!client.ok()) return ReportError(client.status());
+  auto job = client->Get(id);
   if (!job.ok()) return ReportError(job.status());
   PrintFinished(g, *job);
   return kExitOk;
@@ -36,7 +38,8 @@ int ShowJob(const Globals& g, const std::string& id) {
 
 int CancelJob(const Globals& g, const std::string& id) {
   auto client = Connect(g);
-  auto job = client.Cancel(id);
+  if (!client.ok()) return ReportError(client.status());
+  auto job = client->Cancel(id);
   if (!job.ok()) return ReportError(job.status());
   if (g.output == Output::kJson) {
     PrintFinished(g, *job);
@@ -49,7 +52,8 @@ int CancelJob(const Globals& g, const std::string& id) {
 
 int WaitJob(const Globals& g, const std::string& id) {
   auto client = Connect(g);
-  auto job = WaitForJob(&client, g, id);
+  if (!client.ok()) return ReportError(client.status());
+  auto job = WaitForJob(&*client, g, id);
   if (!job.ok()) return ReportError(job.status());
   PrintFinished(g, *job);
   return job->state() == dim::v1::JOB_STATE_SUCCEEDED ? kExitOk

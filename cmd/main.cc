@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include <grpc/support/log.h>
+
 #include <rang.hpp>
 
 #include "cmd/cli.h"
@@ -91,5 +93,9 @@ int main(int argc, char** argv) {
     return dim::cli::kExitUsage;
   }
   SetupColor(globals);
+  // A client reports failures as one "dimctl: error:" line; gRPC's own
+  // log would say the same thing again in its own words. `serve` installs
+  // its logger over this.
+  gpr_set_log_function([](gpr_log_func_args*) {});
   return runner ? runner() : dim::cli::kExitUsage;
 }

@@ -10,7 +10,8 @@ namespace {
 
 int ListNodes(const Globals& g) {
   auto client = Connect(g);
-  auto nodes = client.ListNodes();
+  if (!client.ok()) return ReportError(client.status());
+  auto nodes = client->ListNodes();
   if (!nodes.ok()) return ReportError(nodes.status());
   if (g.output == Output::kJson) {
     JsonWriter w;
@@ -28,7 +29,8 @@ int ListNodes(const Globals& g) {
 
 int ShowNode(const Globals& g, const std::string& id) {
   auto client = Connect(g);
-  auto nodes = client.ListNodes();
+  if (!client.ok()) return ReportError(client.status());
+  auto nodes = client->ListNodes();
   if (!nodes.ok()) return ReportError(nodes.status());
   for (const auto& node : *nodes) {
     if (node.status().node_id() != id) continue;

@@ -190,6 +190,8 @@ void WriteJob(JsonWriter* w, const dim::v1::Job& job) {
   w->Key("state").String(StateName(job.state()));
   w->Key("reason").String(job.reason());
   w->Key("owner").String(job.owner());
+  // Empty when the orchestrator does not authenticate.
+  w->Key("user").String(job.user());
   w->Key("created_ms").Int(job.created_ms());
   w->Key("updated_ms").Int(job.updated_ms());
   w->Key("history").BeginArray();
@@ -264,7 +266,9 @@ void PrintJob(std::ostream& out, const dim::v1::Job& job) {
       << ", priority " << job.spec().priority() << "\n"
       << "State:    " << StateColor(job.state()) << StateName(job.state())
       << rang::style::reset << "  " << job.reason() << "\n"
-      << "Owner:    " << job.owner() << "\nHistory:\n";
+      << "Owner:    " << job.owner() << "\n";
+  if (!job.user().empty()) out << "User:     " << job.user() << "\n";
+  out << "History:\n";
   for (const auto& t : job.history()) {
     out << "  " << Time(t.time_ms()) << "  ";
     Cell(out, StateName(t.state()), 10);

@@ -18,7 +18,7 @@ namespace {
 struct ServeFlags {
   std::string config_path;
   std::string listen, role, join, advertise, node_id, orchestrator_id;
-  std::string discovery, ipfs_api;
+  std::string discovery, ipfs_api, metrics_listen;
   std::string model_dir, dataset_dir, data_dir, log_level;
 };
 
@@ -39,6 +39,7 @@ Status ApplyFlags(const ServeFlags& f, config::Config* c) {
       {"--listen", "server", "listen", f.listen},
       {"--role", "server", "role", f.role},
       {"--data-dir", "server", "data_dir", f.data_dir},
+      {"--metrics-listen", "server", "metrics_listen", f.metrics_listen},
       {"--join", "node", "join", f.join},
       {"--advertise", "node", "advertise", f.advertise},
       {"--node-id", "node", "id", f.node_id},
@@ -79,6 +80,9 @@ void PrintBanner(const server::Addresses& a) {
               << a.data_dir << ")\n";
   }
   if (!a.node_id.empty()) std::cout << "  node " << a.node_id << "\n";
+  if (!a.metrics.empty()) {
+    std::cout << "  metrics http://" << a.metrics << "/metrics\n";
+  }
   std::cout << "  try: dimctl --addr " << a.listen << " node ls" << std::endl;
 }
 
@@ -142,6 +146,8 @@ void AddServeCommand(CLI::App* cmd, const Globals* globals, Runner* runner) {
                   "Folder with datasets.toml");
   cmd->add_option("--data-dir", f->data_dir,
                   "Where the orchestrator keeps its job journal");
+  cmd->add_option("--metrics-listen", f->metrics_listen,
+                  "HOST:PORT to serve Prometheus GET /metrics on");
   cmd->add_option("--log-level", f->log_level,
                   "debug, info, warn, error or off");
   cmd->callback([f, runner] { *runner = [f] { return RunServe(*f); }; });

@@ -4,14 +4,47 @@
 
 #include "cmd/render.h"
 #include "core/config/config.h"
+#include "core/rpc/credentials.h"
 
 namespace dim::cli {
 
-rpc::OrchestratorClient Connect(const Globals& g) {
+Result<rpc::ClientOptions> ClientOptionsFromEnv() {
   rpc::ClientOptions options;
   options.max_message_bytes =
       static_cast<int>(config::LimitsConfig().max_message_bytes);
-  return rpc::OrchestratorClient(g.addr, options);
+  auto env = config::ProcessEnvironment();
+  rpc::TlsFiles files;
+  files.ca = env["DIM_CACERT"];
+  files.ca_from = "DIM_CACERT";
+  files.cert = env["DIM_CERT"];
+  files.cert_from = "DIM_CERT";
+  files.key = env["DIM_KEY"];
+  files.key_from = "DIM_KEY";
+  if (files.cert.empty() != files.key.empty()) {
+    return InvalidArgument("DIM_CERT and DIM_KEY go together: set both or "
+                           "neither");
+  }
+  if (!files.cert.empty() && files.ca.empty()) {
+    return InvalidArgument("DIM_CERT needs DIM_CACERT: a client certificate "
+                           "is only sent over TLS");
+  }
+  if (!files.ca.empty()) {
+    auto credentials = rpc::ChannelCredentialsFrom(files);
+    // The user's environment is at fault, whatever the file's problem.
+    if (!credentials.ok()) {
+      return InvalidArgument(credentials.status().message());
+    }
+    options.credentials = std::move(credentials).value();
+    options.client_certificate = !files.cert.empty();
+  }
+  options.token = env["DIM_TOKEN"];
+  return options;
+}
+
+Result<rpc::OrchestratorClient> Connect(const Globals& g) {
+  auto options = ClientOptionsFromEnv();
+  if (!options.ok()) return options.status();
+  return rpc::OrchestratorClient(g.addr, *options);
 }
 
 job::JobLimits ClientJobLimits() {

@@ -9,7 +9,16 @@
 
 namespace dim::cli {
 
-rpc::OrchestratorClient Connect(const Globals& g);
+// How to reach a server: TLS from DIM_CACERT (and DIM_CERT, DIM_KEY for
+// mutual TLS) and the bearer token DIM_TOKEN. kInvalidArgument naming the
+// variable when they do not fit together or a file cannot be read.
+Result<rpc::ClientOptions> ClientOptionsFromEnv();
+
+// A client of the orchestrator at --addr, with TLS from DIM_CACERT (and
+// DIM_CERT, DIM_KEY for mutual TLS) and the bearer token DIM_TOKEN.
+// kInvalidArgument naming the variable when they do not fit together or
+// a file cannot be read.
+Result<rpc::OrchestratorClient> Connect(const Globals& g);
 
 // The limits a client checks job files against before sending them: the
 // defaults of dim.toml (the server checks its own configured ones again).

@@ -26,12 +26,14 @@ int RunSubmit(const SubmitFlags& flags, const Globals& g) {
   if (!spec.ok()) return ReportError(spec.status());
 
   auto client = Connect(g);
-  auto submitted = client.Submit(*spec, flags.dry_run, /*wait=*/false);
+  if (!client.ok()) return ReportError(client.status());
+  auto submitted = client->Submit(*spec, flags.dry_run, /*wait=*/false);
   if (!submitted.ok()) {
     // The orchestrator judged the job: say which file it came from.
     Status st = submitted.status();
     if (st.code() == Code::kInvalidArgument) st = st.WithContext(flags.file);
-    return ReportError(st);
+    int code = ReportError(st);
+    return client->retry_after().count() > 0 ? kExitRateLimited : code;
   }
   if (flags.dry_run) {
     if (!g.quiet) std::cout << flags.file << ": valid\n";
@@ -45,7 +47,7 @@ int RunSubmit(const SubmitFlags& flags, const Globals& g) {
     std::cerr << "job " << submitted->id() << " accepted by "
               << submitted->owner() << "\n";
   }
-  auto job = WaitForJob(&client, g, submitted->id());
+  auto job = WaitForJob(&*client, g, submitted->id());
   if (!job.ok()) return ReportError(job.status());
   PrintFinished(g, *job);
   return JobExit(*job);

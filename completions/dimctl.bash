@@ -12,9 +12,9 @@ _dimctl() {
   done
   local words
   case "$path" in
-    "") words="serve submit job node register discover version completion --help -h --version --addr --output -o --quiet -q --no-color";;
-    /serve) words="--help -h --config -c --listen --role --join --advertise --node-id --orchestrator-id --discovery --ipfs-api --model-dir --dataset-dir --data-dir --log-level";;
-    /serve/*) words="--help -h --config -c --listen --role --join --advertise --node-id --orchestrator-id --discovery --ipfs-api --model-dir --dataset-dir --data-dir --log-level";;
+    "") words="serve submit job node register discover metrics certs token quota version completion --help -h --version --addr --output -o --quiet -q --no-color";;
+    /serve) words="--help -h --config -c --listen --role --join --advertise --node-id --orchestrator-id --discovery --ipfs-api --model-dir --dataset-dir --data-dir --metrics-listen --log-level";;
+    /serve/*) words="--help -h --config -c --listen --role --join --advertise --node-id --orchestrator-id --discovery --ipfs-api --model-dir --dataset-dir --data-dir --metrics-listen --log-level";;
     /submit) words="--help -h --wait --dry-run";;
     /submit/*) words="--help -h --wait --dry-run";;
     /job) words="ls show cancel wait --help -h";;
@@ -29,6 +29,17 @@ _dimctl() {
     /register/*) words="--help -h --config -c --ipfs-api --node-id --address --model --dataset --capacity";;
     /discover) words="--help -h --config -c --ipfs-api --timeout";;
     /discover/*) words="--help -h --config -c --ipfs-api --timeout";;
+    /metrics) words="--help -h --output -o";;
+    /metrics/*) words="--help -h --output -o";;
+    /certs) words="init issue show --help -h";;
+    /certs/init*) words="--help -h --days --cn --dir --key-type --force";;
+    /certs/issue*) words="--help -h --server --client --ip --dns --days --dir --key-type --force";;
+    /certs/show*) words="--help -h";;
+    /token) words="issue key --help -h";;
+    /token/issue*) words="--help -h --user --role --ttl --key --config -c";;
+    /token/key*) words="--help -h --force";;
+    /quota) words="--help -h";;
+    /quota/*) words="--help -h";;
     /version) words="--help -h";;
     /version/*) words="--help -h";;
     /completion) words="--help -h";;

@@ -141,7 +141,48 @@ Result<Config> LoadConfig(const std::string& path, const Environment& env) {
   return config;
 }
 
+Result<RateOverride> ParseRateOverride(const std::string& text) {
+  auto bad = [&text] {
+    return InvalidArgument("'" + text + "': expected USER=PER_MINUTE or "
+                           "USER=PER_MINUTE/BURST with whole numbers from "
+                           "1 to 1000000");
+  };
+  size_t equals = text.find('=');
+  if (equals == std::string::npos || equals == 0) return bad();
+  RateOverride out;
+  out.user = text.substr(0, equals);
+  std::string numbers = text.substr(equals + 1);
+  size_t slash = numbers.find('/');
+  auto number = [](const std::string& digits, int* value) {
+    if (digits.empty() || digits.size() > 7 ||
+        digits.find_first_not_of("0123456789") != std::string::npos) {
+      return false;
+    }
+    *value = std::stoi(digits);
+    return *value >= 1 && *value <= 1000000;
+  };
+  if (!number(numbers.substr(0, slash), &out.per_minute)) return bad();
+  if (slash != std::string::npos &&
+      !number(numbers.substr(slash + 1), &out.burst)) {
+    return bad();
+  }
+  return out;
+}
+
 Status CheckConsistency(const Config& config) {
+  const SecurityConfig& sec = config.security;
+  if (sec.cert.empty() != sec.key.empty()) {
+    return InvalidArgument("security.cert and security.key go together: "
+                           "set both or neither");
+  }
+  if (!sec.client_ca.empty() && sec.cert.empty()) {
+    return InvalidArgument("security.client_ca needs security.cert and "
+                           "security.key: mutual TLS is TLS first");
+  }
+  for (const auto& text : config.rate_limit.users) {
+    auto parsed = ParseRateOverride(text);
+    if (!parsed.ok()) return parsed.status().WithContext("rate_limit.users");
+  }
   const DiscoveryConfig& d = config.discovery;
   if (d.dead_after <= d.suspect_after) {
     return InvalidArgument(

@@ -44,6 +44,9 @@ struct ServerConfig {
   Role role = Role::kAll;
   // Empty: see ResolveDataDir.
   std::string data_dir;
+  // HOST:PORT for the Prometheus endpoint GET /metrics (plain HTTP); empty:
+  // none. The same figures are always served over gRPC (dim.v1.Metrics).
+  std::string metrics_listen;
 };
 
 struct OrchestratorConfig {
@@ -104,6 +107,29 @@ struct IpfsConfig {
   std::chrono::milliseconds timeout = std::chrono::seconds(10);
 };
 
+struct SecurityConfig {
+  // PEM files. With cert and key the server speaks TLS; with ca this
+  // process checks the servers it dials (nodes, peers, the orchestrator
+  // it joins) against that CA and presents cert and key to them.
+  std::string ca;
+  std::string cert;
+  std::string key;
+  // Clients must present a certificate signed by this CA (mutual TLS);
+  // the certificate's common name is the user.
+  std::string client_ca;
+  // A file whose bytes sign and check bearer tokens (`dimctl token
+  // issue`). Authentication is on when this or client_ca is set.
+  std::string token_key;
+};
+
+struct RateLimitConfig {
+  // Jobs a user may submit per minute, with bursts up to `burst`.
+  int per_minute = 120;
+  int burst = 20;
+  // Per-user overrides: "alice=600" or "alice=600/50" (per minute/burst).
+  std::vector<std::string> users;
+};
+
 struct PoolConfig {
   int max_channels_per_endpoint = 2;
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
@@ -117,6 +143,8 @@ struct LimitsConfig {
   int max_job_steps = 32;
   int max_job_models = 16;
   int max_job_datasets = 64;
+  // Bytes in one model, dataset or node id of a job.
+  int max_id_length = 256;
 };
 
 struct LogConfig {
@@ -129,6 +157,8 @@ struct Config {
   NodeConfig node;
   DiscoveryConfig discovery;
   IpfsConfig ipfs;
+  SecurityConfig security;
+  RateLimitConfig rate_limit;
   PoolConfig pool;
   LimitsConfig limits;
   LogConfig log;
@@ -144,6 +174,14 @@ struct Config {
 // (unknown key, wrong type, value out of range); in the environment
 // "DIM_NODE_QUEUE_LIMIT: expected an integer from 1 to 1000000, got 'x'".
 Result<Config> LoadConfig(const std::string& path, const Environment& env);
+
+// One entry of rate_limit.users; burst 0 means the default burst.
+struct RateOverride {
+  std::string user;
+  int per_minute = 0;
+  int burst = 0;
+};
+Result<RateOverride> ParseRateOverride(const std::string& text);
 
 // The checks that involve more than one key, such as dead_after exceeding
 // suspect_after; LoadConfig runs them, and so must whoever changes a

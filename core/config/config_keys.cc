@@ -31,6 +31,8 @@ const std::vector<KeyDef> kKeys = {
      [](Config& c) -> FieldRef { return &c.server.role; }, &kRoleNames},
     {"server", "data_dir", Kind::kText, 0, 0,
      [](Config& c) -> FieldRef { return &c.server.data_dir; }},
+    {"server", "metrics_listen", Kind::kOptionalListen, 0, 0,
+     [](Config& c) -> FieldRef { return &c.server.metrics_listen; }},
 
     {"orchestrator", "id", Kind::kText, 0, 0,
      [](Config& c) -> FieldRef { return &c.orchestrator.id; }},
@@ -88,6 +90,24 @@ const std::vector<KeyDef> kKeys = {
     {"ipfs", "timeout", Kind::kDuration, 100, 10 * kMinute,
      [](Config& c) -> FieldRef { return &c.ipfs.timeout; }},
 
+    {"security", "ca", Kind::kText, 0, 0,
+     [](Config& c) -> FieldRef { return &c.security.ca; }},
+    {"security", "cert", Kind::kText, 0, 0,
+     [](Config& c) -> FieldRef { return &c.security.cert; }},
+    {"security", "key", Kind::kText, 0, 0,
+     [](Config& c) -> FieldRef { return &c.security.key; }},
+    {"security", "client_ca", Kind::kText, 0, 0,
+     [](Config& c) -> FieldRef { return &c.security.client_ca; }},
+    {"security", "token_key", Kind::kText, 0, 0,
+     [](Config& c) -> FieldRef { return &c.security.token_key; }},
+
+    {"rate_limit", "per_minute", Kind::kInteger, 1, 1000000,
+     [](Config& c) -> FieldRef { return &c.rate_limit.per_minute; }},
+    {"rate_limit", "burst", Kind::kInteger, 1, 1000000,
+     [](Config& c) -> FieldRef { return &c.rate_limit.burst; }},
+    {"rate_limit", "users", Kind::kList, 0, 0,
+     [](Config& c) -> FieldRef { return &c.rate_limit.users; }},
+
     {"pool", "max_channels_per_endpoint", Kind::kInteger, 1, 64,
      [](Config& c) -> FieldRef { return &c.pool.max_channels_per_endpoint; }},
     {"pool", "idle_timeout", Kind::kDuration, kSecond, 24 * kHour,
@@ -107,6 +127,8 @@ const std::vector<KeyDef> kKeys = {
      [](Config& c) -> FieldRef { return &c.limits.max_job_models; }},
     {"limits", "max_job_datasets", Kind::kInteger, 1, 1024,
      [](Config& c) -> FieldRef { return &c.limits.max_job_datasets; }},
+    {"limits", "max_id_length", Kind::kInteger, 16, 4096,
+     [](Config& c) -> FieldRef { return &c.limits.max_id_length; }},
 
     {"log", "level", Kind::kChoice, 0, 0,
      [](Config& c) -> FieldRef { return &c.log.level; }, &kLevelNames},
@@ -208,8 +230,8 @@ Status SetChoice(const KeyDef& key, const std::string& text, Config* config) {
 }
 
 Status CheckAddress(const KeyDef& key, const std::string& text) {
-  bool listen = key.kind == Kind::kListenAddress;
-  if (!listen && text.empty()) return Status::Ok();
+  bool listen = key.kind != Kind::kPeerAddress;
+  if (key.kind != Kind::kListenAddress && text.empty()) return Status::Ok();
   if (IsHostPort(text, listen)) return Status::Ok();
   return InvalidArgument(
       "expected HOST:PORT such as 127.0.0.1:7420, got " + Quoted(text));
@@ -295,6 +317,7 @@ Status SetText(const KeyDef& key, const std::string& text, Config* config) {
       return Status::Ok();
     case Kind::kListenAddress:
     case Kind::kPeerAddress:
+    case Kind::kOptionalListen:
       DIM_RETURN_IF_ERROR(CheckAddress(key, text));
       *Get<std::string>(key, config) = text;
       return Status::Ok();

@@ -19,6 +19,7 @@ enum class Kind {
   kText,           // any string
   kListenAddress,  // HOST:PORT, port 0 allowed
   kPeerAddress,    // HOST:PORT with a real port, or empty
+  kOptionalListen,  // HOST:PORT, port 0 allowed, or empty (off)
   kChoice,         // one of a fixed set of names (an enum)
   kInteger,        // from min to max
   kBoolean,

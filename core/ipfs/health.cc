@@ -1,8 +1,20 @@
 #include "core/ipfs/health.h"
 
+#include "core/metrics/registry.h"
 #include "core/util/log.h"
 
 namespace dim::ipfs {
+namespace {
+
+metrics::Counter& DaemonFailures() {
+  static auto& counter = metrics::Default().GetCounter(
+      {"dim.ipfs.failures",
+       "Calls to the IPFS daemon that failed because it was down, missing "
+       "or too slow"});
+  return counter;
+}
+
+}  // namespace
 
 bool IsDaemonFailure(const Status& status) {
   switch (status.code()) {
@@ -28,6 +40,7 @@ void HealthTracker::RecordSuccess() {
 }
 
 void HealthTracker::RecordFailure(const std::string& error) {
+  DaemonFailures().Increment();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++health_.failures;

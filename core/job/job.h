@@ -34,6 +34,8 @@ struct JobLimits {
   int max_steps = 32;
   int max_models = 16;
   int max_datasets = 64;
+  // Bytes in one model, dataset or node id.
+  int max_id_length = 256;
 };
 
 JobLimits JobLimitsFrom(const config::LimitsConfig& limits);

@@ -137,6 +137,7 @@ JobLimits JobLimitsFrom(const config::LimitsConfig& limits) {
   out.max_steps = limits.max_job_steps;
   out.max_models = limits.max_job_models;
   out.max_datasets = limits.max_job_datasets;
+  out.max_id_length = limits.max_id_length;
   return out;
 }
 

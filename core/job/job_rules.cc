@@ -85,17 +85,24 @@ std::string CheckCount(int64_t n, const char* noun, int64_t lo, int64_t hi) {
          " " + noun + "s, got " + std::to_string(n);
 }
 
+std::string CheckId(const std::string& id, const char* noun,
+                    size_t max_length) {
+  if (id.empty()) return std::string("expected a ") + noun + " id, got ''";
+  if (id.size() <= max_length) return "";
+  return std::string("a ") + noun + " id is at most " +
+         std::to_string(max_length) + " bytes (limits.max_id_length), got " +
+         std::to_string(id.size()) + " starting '" + id.substr(0, 32) + "'";
+}
+
 Problem CheckIds(const std::vector<std::string>& ids, const char* noun,
-                 int64_t lo, int64_t hi) {
+                 int64_t lo, int64_t hi, size_t max_length) {
   std::string count =
       CheckCount(static_cast<int64_t>(ids.size()), noun, lo, hi);
   if (!count.empty()) return {-1, count};
 
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (ids[i].empty()) {
-      return {static_cast<int>(i),
-              std::string("expected a ") + noun + " id, got ''"};
-    }
+    std::string problem = CheckId(ids[i], noun, max_length);
+    if (!problem.empty()) return {static_cast<int>(i), problem};
     if (std::find(ids.begin(), ids.begin() + i, ids[i]) != ids.begin() + i) {
       return {static_cast<int>(i), "'" + ids[i] + "' is listed twice"};
     }

@@ -32,10 +32,15 @@ struct Problem {
   bool ok() const { return message.empty(); }
 };
 
-// Ids of models, datasets or nodes: from lo to hi of them, none empty,
-// none listed twice. noun is singular: "expected 1 to 64 datasets, got 0".
+// One id of a model, dataset or node: not empty, at most max_length
+// bytes. Empty when it is fine.
+std::string CheckId(const std::string& id, const char* noun,
+                    size_t max_length);
+// Ids of models, datasets or nodes: from lo to hi of them, each passing
+// CheckId, none listed twice. noun is singular: "expected 1 to 64
+// datasets, got 0".
 Problem CheckIds(const std::vector<std::string>& ids, const char* noun,
-                 int64_t lo, int64_t hi);
+                 int64_t lo, int64_t hi, size_t max_length);
 // One positive weight per model.
 Problem CheckWeights(const std::vector<double>& weights, size_t models);
 

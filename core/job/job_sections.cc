@@ -25,18 +25,22 @@ Status Report(const TableReader& reader, const TomlEntry& entry,
 // A required list of ids, checked by rules::CheckIds.
 Status ReadIds(const TableReader& reader, std::string_view key,
                const char* noun, int64_t lo, int64_t hi,
-               std::vector<std::string>* out) {
+               const JobLimits& limits, std::vector<std::string>* out) {
   const TomlEntry* entry = reader.Find(key);
   if (entry == nullptr) return reader.MissingKey(key);
   DIM_RETURN_IF_ERROR(reader.GetStringArray(key, out));
-  return Report(reader, *entry, rules::CheckIds(*out, noun, lo, hi));
+  return Report(reader, *entry,
+                rules::CheckIds(*out, noun, lo, hi,
+                                static_cast<size_t>(limits.max_id_length)));
 }
 
-Status ReadModel(const TableReader& reader, std::string* out) {
+Status ReadModel(const TableReader& reader, const JobLimits& limits,
+                 std::string* out) {
   DIM_RETURN_IF_ERROR(reader.RequireString("model", out));
-  if (!out->empty()) return Status::Ok();
-  return reader.ValueError(*reader.Find("model"),
-                           "expected a model id, got ''");
+  std::string problem = rules::CheckId(
+      *out, "model", static_cast<size_t>(limits.max_id_length));
+  if (problem.empty()) return Status::Ok();
+  return reader.ValueError(*reader.Find("model"), problem);
 }
 
 Status ReadWeights(const TableReader& reader, const TomlEntry& entry,
@@ -60,7 +64,8 @@ Status ReadWeights(const TableReader& reader, const TomlEntry& entry,
 
 // Step `index` of `steps`, the entry of the [chained] table.
 Status ReadStep(const TableReader& chained, const TomlEntry& steps,
-                size_t index, dim::v1::ChainStep* out) {
+                size_t index, const JobLimits& limits,
+                dim::v1::ChainStep* out) {
   const TomlValue& item = steps.value.items[index];
   if (item.type != Type::kTable) {
     return chained.TypeError(steps, item, Type::kTable);
@@ -68,12 +73,13 @@ Status ReadStep(const TableReader& chained, const TomlEntry& steps,
   TableReader step(item, chained.source(),
                    chained.Field("steps") + "[" + std::to_string(index) + "]");
   DIM_RETURN_IF_ERROR(step.CheckKeys({"model", "nodes"}));
-  DIM_RETURN_IF_ERROR(ReadModel(step, out->mutable_model()));
+  DIM_RETURN_IF_ERROR(ReadModel(step, limits, out->mutable_model()));
 
   if (step.Find("nodes") == nullptr) return Status::Ok();
   std::vector<std::string> nodes;
   DIM_RETURN_IF_ERROR(ReadIds(step, "nodes", "node", 0,
-                              std::numeric_limits<int64_t>::max(), &nodes));
+                              std::numeric_limits<int64_t>::max(), limits,
+                              &nodes));
   for (std::string& node : nodes) out->add_nodes(std::move(node));
   return Status::Ok();
 }
@@ -83,11 +89,11 @@ Status ReadStep(const TableReader& chained, const TomlEntry& steps,
 Status ParseCollaborative(const TableReader& section, const JobLimits& limits,
                           dim::v1::CollaborativeSpec* out) {
   DIM_RETURN_IF_ERROR(section.CheckKeys({"model", "datasets", "aggregation"}));
-  DIM_RETURN_IF_ERROR(ReadModel(section, out->mutable_model()));
+  DIM_RETURN_IF_ERROR(ReadModel(section, limits, out->mutable_model()));
 
   std::vector<std::string> datasets;
   DIM_RETURN_IF_ERROR(ReadIds(section, "datasets", "dataset", 1,
-                              limits.max_datasets, &datasets));
+                              limits.max_datasets, limits, &datasets));
   for (std::string& dataset : datasets) out->add_datasets(std::move(dataset));
 
   std::string aggregation = "mean";
@@ -106,7 +112,8 @@ Status ParseComparative(const TableReader& section, const JobLimits& limits,
   DIM_RETURN_IF_ERROR(section.CheckKeys({"models", "consensus", "weights"}));
   std::vector<std::string> models;
   DIM_RETURN_IF_ERROR(
-      ReadIds(section, "models", "model", 2, limits.max_models, &models));
+      ReadIds(section, "models", "model", 2, limits.max_models, limits,
+              &models));
   for (const std::string& model : models) out->add_models(model);
 
   std::string consensus = "majority_vote";
@@ -147,7 +154,8 @@ Status ParseChained(const TableReader& section, const JobLimits& limits,
                                           1, limits.max_steps);
   if (!problem.empty()) return section.ValueError(*steps, problem);
   for (size_t i = 0; i < count; ++i) {
-    DIM_RETURN_IF_ERROR(ReadStep(section, *steps, i, out->add_steps()));
+    DIM_RETURN_IF_ERROR(
+        ReadStep(section, *steps, i, limits, out->add_steps()));
   }
   return Status::Ok();
 }

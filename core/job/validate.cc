@@ -17,11 +17,19 @@ Status FieldError(const std::string& field, const std::string& message) {
 
 Status CheckIds(const std::string& field,
                 const RepeatedPtrField<std::string>& ids, const char* noun,
-                int64_t lo, int64_t hi) {
+                int64_t lo, int64_t hi, const JobLimits& limits) {
   std::vector<std::string> list(ids.begin(), ids.end());
-  rules::Problem problem = rules::CheckIds(list, noun, lo, hi);
+  rules::Problem problem = rules::CheckIds(
+      list, noun, lo, hi, static_cast<size_t>(limits.max_id_length));
   if (problem.ok()) return Status::Ok();
   return FieldError(field, problem.message);
+}
+
+Status CheckModel(const std::string& field, const std::string& model,
+                  const JobLimits& limits) {
+  std::string problem = rules::CheckId(
+      model, "model", static_cast<size_t>(limits.max_id_length));
+  return problem.empty() ? Status::Ok() : FieldError(field, problem);
 }
 
 Status CheckInput(const dim::v1::JobSpec& spec) {
@@ -46,11 +54,9 @@ Status CheckInput(const dim::v1::JobSpec& spec) {
 
 Status CheckCollaborative(const dim::v1::CollaborativeSpec& c,
                           const JobLimits& limits) {
-  if (c.model().empty()) {
-    return FieldError("collaborative.model", "expected a model id, got ''");
-  }
+  DIM_RETURN_IF_ERROR(CheckModel("collaborative.model", c.model(), limits));
   DIM_RETURN_IF_ERROR(CheckIds("collaborative.datasets", c.datasets(),
-                               "dataset", 1, limits.max_datasets));
+                               "dataset", 1, limits.max_datasets, limits));
   if (c.aggregation() == dim::v1::AGGREGATION_UNSPECIFIED) {
     return FieldError("collaborative.aggregation",
                       "expected mean, weighted_mean or concat");
@@ -61,7 +67,7 @@ Status CheckCollaborative(const dim::v1::CollaborativeSpec& c,
 Status CheckComparative(const dim::v1::ComparativeSpec& c,
                         const JobLimits& limits) {
   DIM_RETURN_IF_ERROR(CheckIds("comparative.models", c.models(), "model", 2,
-                               limits.max_models));
+                               limits.max_models, limits));
   if (c.consensus() == dim::v1::CONSENSUS_UNSPECIFIED) {
     return FieldError("comparative.consensus",
                       "expected majority_vote, weighted_vote or "
@@ -89,11 +95,10 @@ Status CheckChained(const dim::v1::ChainedSpec& c, const JobLimits& limits) {
   for (int i = 0; i < c.steps_size(); ++i) {
     std::string field = "chained.steps[" + std::to_string(i) + "]";
     const dim::v1::ChainStep& step = c.steps(i);
-    if (step.model().empty()) {
-      return FieldError(field + ".model", "expected a model id, got ''");
-    }
+    DIM_RETURN_IF_ERROR(CheckModel(field + ".model", step.model(), limits));
     DIM_RETURN_IF_ERROR(CheckIds(field + ".nodes", step.nodes(), "node", 0,
-                                 std::numeric_limits<int64_t>::max()));
+                                 std::numeric_limits<int64_t>::max(),
+                                 limits));
   }
   return Status::Ok();
 }

@@ -79,9 +79,9 @@ void HeartbeatSender::Loop() {
 }
 
 std::function<Status(const dim::v1::NodeHeartbeat&)> RpcHeartbeatSink(
-    const std::string& address, std::chrono::milliseconds timeout) {
-  auto channel =
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+    const std::string& address, std::chrono::milliseconds timeout,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  auto channel = grpc::CreateChannel(address, std::move(credentials));
   std::shared_ptr<dim::v1::Orchestrator::Stub> stub =
       dim::v1::Orchestrator::NewStub(channel);
   return [stub, timeout](const dim::v1::NodeHeartbeat& beat) {

@@ -13,6 +13,8 @@
 #include <string>
 #include <thread>
 
+#include <grpcpp/security/credentials.h>
+
 #include "core/util/status.h"
 #include "dim/v1/dim.pb.h"
 
@@ -60,8 +62,9 @@ class HeartbeatSender {
 };
 
 // Calls Orchestrator.Heartbeat at `address` with the beat, bounded by
-// `timeout`.
+// `timeout`, over a channel with `credentials`.
 std::function<Status(const dim::v1::NodeHeartbeat&)> RpcHeartbeatSink(
-    const std::string& address, std::chrono::milliseconds timeout);
+    const std::string& address, std::chrono::milliseconds timeout,
+    std::shared_ptr<grpc::ChannelCredentials> credentials);
 
 }  // namespace dim::mesh

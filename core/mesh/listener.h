@@ -1,5 +1,7 @@
 // Feeds member tables from the two heartbeat topics of the local IPFS
-// daemon. Malformed beats are dropped and counted; the first from each
+// daemon. Beats that are malformed, unsigned or signed by a key the CA did
+// not certify (when a verifier is given), or replayed, are dropped and
+// counted in dim.mesh.heartbeats.dropped{reason}; the first from each
 // sending peer is logged with its reason.
 #pragma once
 
@@ -10,6 +12,7 @@
 #include <string>
 
 #include "core/ipfs/client.h"
+#include "core/mesh/beat_signing.h"
 #include "core/mesh/peers.h"
 #include "core/mesh/registry.h"
 
@@ -17,10 +20,12 @@ namespace dim::mesh {
 
 class MeshListener {
  public:
-  // Borrows all three; they must outlive the listener. A null table is
-  // not listened for. Subscribes at once; the IPFS client supervises the
-  // subscriptions, so a daemon that is down is retried in the background.
-  MeshListener(ipfs::Client* ipfs, NodeRegistry* nodes, PeerTable* peers);
+  // Borrows everything; it must outlive the listener. A null table is
+  // not listened for; a null verifier accepts unsigned node beats.
+  // Subscribes at once; the IPFS client supervises the subscriptions, so
+  // a daemon that is down is retried in the background.
+  MeshListener(ipfs::Client* ipfs, NodeRegistry* nodes, PeerTable* peers,
+               const BeatVerifier* verifier = nullptr);
   ~MeshListener();
 
   uint64_t rejected() const { return rejected_; }
@@ -28,9 +33,12 @@ class MeshListener {
  private:
   void OnNodeBeat(const ipfs::Message& message);
   void OnOrchestratorBeat(const ipfs::Message& message);
-  void Reject(const ipfs::Message& message, const Status& why);
+  // Counts the drop; logs it once per sender and claimed node id.
+  void Reject(const ipfs::Message& message, const char* reason,
+              const Status& why, const std::string& node_id = "");
 
   NodeRegistry* const nodes_;
+  const BeatVerifier* const verifier_;
   PeerTable* const peers_;
   std::atomic<uint64_t> rejected_{0};
   std::mutex mutex_;

@@ -4,6 +4,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "core/metrics/registry.h"
 #include "core/rpc/status_convert.h"
 #include "core/util/log.h"
 #include "dim/v1/dim.grpc.pb.h"
@@ -16,6 +17,15 @@ using SteadyClock = std::chrono::steady_clock;
 // How long a parked task may go without a look at its job's deadline and
 // cancellation when the registry does not change.
 constexpr auto kParkedSlice = std::chrono::milliseconds(200);
+
+// Every attempt counts, retries included; node ids are bounded by the
+// family's limit on label sets.
+metrics::Family<metrics::Counter>& NodesSelected() {
+  static auto& family = metrics::Default().CounterFamily(
+      {"dim.nodes.selected", "Tasks sent to a node, by node id", "",
+       {"node"}});
+  return family;
+}
 
 int64_t MicrosSince(SteadyClock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -176,6 +186,7 @@ void Dispatcher::CallNode(const std::shared_ptr<Run>& run,
     return run->done(Cancelled("job cancelled"));
   }
   job->NotifyDispatch(node_id);
+  NodesSelected().WithLabels({node_id}).Increment();
   registry_->AddInflight(node_id, 1);
   {
     std::lock_guard<std::mutex> lock(mutex_);

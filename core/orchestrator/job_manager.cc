@@ -1,9 +1,11 @@
 #include "core/orchestrator/job_manager.h"
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <random>
 
+#include "core/metrics/registry.h"
 #include "core/orchestrator/patterns.h"
 #include "core/orchestrator/shape_check.h"
 #include "core/tensor/wire.h"
@@ -36,6 +38,48 @@ std::vector<std::string> ModelsOf(const dim::v1::JobSpec& spec) {
     default:
       return {};
   }
+}
+
+// The job metrics every orchestrator has always reported; they go to the
+// process's registry, which the server exports.
+struct JobMetrics {
+  metrics::Family<metrics::Counter>* submitted;
+  metrics::Family<metrics::Counter>* completed;
+  metrics::Histogram* duration;
+  metrics::Gauge* active;
+};
+
+const JobMetrics& Metrics() {
+  static const JobMetrics m = [] {
+    metrics::Registry& r = metrics::Default();
+    return JobMetrics{
+        &r.CounterFamily({"dim.jobs.submitted",
+                          "Jobs accepted, by pattern", "", {"pattern"}}),
+        &r.CounterFamily({"dim.jobs.completed",
+                          "Jobs that reached an end state, by that state",
+                          "", {"status"}}),
+        &r.GetHistogram({"dim.jobs.duration",
+                         "Time from a job's submission to its end",
+                         "seconds"}),
+        &r.GetGauge({"dim.jobs.active",
+                     "Jobs started and not yet finished"}),
+    };
+  }();
+  return m;
+}
+
+const char* PatternLabel(dim::v1::Pattern pattern) {
+  switch (pattern) {
+    case dim::v1::PATTERN_COLLABORATIVE: return "collaborative";
+    case dim::v1::PATTERN_COMPARATIVE: return "comparative";
+    case dim::v1::PATTERN_CHAINED: return "chained";
+    default: return "unspecified";
+  }
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(c));
+  return s;
 }
 
 std::string Join(const std::vector<std::string>& items) {
@@ -154,7 +198,7 @@ Status JobManager::CheckAgainstNodes(const dim::v1::JobSpec& spec) const {
 }
 
 void JobManager::Submit(const dim::v1::JobSpec& spec, bool dry_run,
-                        Accepted accepted) {
+                        const std::string& user, Accepted accepted) {
   Status valid = job::ValidateJobSpec(spec, options_.job_limits);
   if (valid.ok() && spec.pattern() != dim::v1::PATTERN_COLLABORATIVE) {
     auto input = tensor::FromProto(spec.input(), options_.tensor_limits);
@@ -171,6 +215,7 @@ void JobManager::Submit(const dim::v1::JobSpec& spec, bool dry_run,
   entry->job.set_id(NewId());
   *entry->job.mutable_spec() = spec;
   entry->job.set_owner(options_.orchestrator_id);
+  entry->job.set_user(user);
   entry->job.set_created_ms(NowMs());
   Transition(entry.get(), dim::v1::JOB_STATE_PENDING, "accepted");
 
@@ -191,6 +236,7 @@ void JobManager::Submit(const dim::v1::JobSpec& spec, bool dry_run,
     jobs_[id] = std::move(entry);
     Enqueue(raw);
   }
+  Metrics().submitted->WithLabels({PatternLabel(spec.pattern())}).Increment();
   Pump();
   // The job may start while its record reaches the disk; the client hears
   // "accepted" only after that. A job that cannot be made durable is
@@ -222,6 +268,12 @@ void JobManager::Transition(Entry* entry, dim::v1::JobState state,
   entry->job.set_updated_ms(now);
   ++entry->version;
   entry->changed.notify_all();
+  // Every end goes through here exactly once: a finished job is never
+  // moved on.
+  if (IsTerminal(state)) {
+    Metrics().completed->WithLabels({Lower(JobStateName(state))}).Increment();
+    Metrics().duration->Observe((now - entry->job.created_ms()) / 1000.0);
+  }
 }
 
 void JobManager::Pump() {
@@ -240,6 +292,7 @@ void JobManager::Pump() {
       queue_.pop_back();
       if (entry->job.state() != dim::v1::JOB_STATE_PENDING) continue;
       ++running_;
+      Metrics().active->Add(1);
       std::shared_ptr<JobControl> control = PrepareLocked(entry);
       dim::v1::JobSpec spec = entry->job.spec();
       std::string id = entry->job.id();
@@ -295,6 +348,7 @@ void JobManager::Finish(const std::string& id,
   {
     std::lock_guard<std::mutex> lock(mutex_);
     --running_;
+    Metrics().active->Add(-1);
     idle_.notify_all();
     Entry* entry = jobs_.at(id).get();
     entry->control.reset();
@@ -340,11 +394,13 @@ Result<dim::v1::Job> JobManager::Get(const std::string& id) const {
 }
 
 std::vector<dim::v1::Job> JobManager::List(const std::set<int>& states,
-                                           int limit) const {
+                                           int limit,
+                                           const std::string* user) const {
   std::vector<dim::v1::Job> out;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& [id, entry] : jobs_) {
+      if (user && entry->job.user() != *user) continue;
       if (states.empty() || states.count(entry->job.state())) {
         out.push_back(entry->job);
         out.back().clear_result();

@@ -52,11 +52,14 @@ class JobManager {
   // once: on this thread for a rejection or a dry run, else on the
   // journal's thread; it must not block.
   using Accepted = std::function<void(Result<dim::v1::SubmitJobResponse>)>;
-  void Submit(const dim::v1::JobSpec& spec, bool dry_run, Accepted accepted);
+  // The job belongs to `user` (empty when authentication is off).
+  void Submit(const dim::v1::JobSpec& spec, bool dry_run,
+              const std::string& user, Accepted accepted);
   Result<dim::v1::Job> Get(const std::string& id) const;
-  // Newest first; states filter when not empty; limit 0 means all.
-  std::vector<dim::v1::Job> List(const std::set<int>& states,
-                                 int limit) const;
+  // Newest first; states filter when not empty; limit 0 means all; only
+  // the jobs of *user when it is not null.
+  std::vector<dim::v1::Job> List(const std::set<int>& states, int limit,
+                                 const std::string* user = nullptr) const;
   // Cancels a job that has not finished; a finished job is returned as it
   // is. The job is CANCELLED when this returns.
   Result<dim::v1::Job> Cancel(const std::string& id, const std::string& why);

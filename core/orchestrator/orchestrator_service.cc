@@ -17,10 +17,20 @@ constexpr auto kWatchSlice = std::chrono::milliseconds(500);
 
 OrchestratorService::OrchestratorService(
     JobManager* jobs, mesh::NodeRegistry* registry, std::string orchestrator_id,
-    std::chrono::milliseconds heartbeat_interval, MeshHooks mesh)
-    : jobs_(jobs), registry_(registry),
+    std::chrono::milliseconds heartbeat_interval, Access* access,
+    MeshHooks mesh)
+    : jobs_(jobs), registry_(registry), access_(access),
       orchestrator_id_(std::move(orchestrator_id)),
       heartbeat_interval_(heartbeat_interval), mesh_(std::move(mesh)) {}
+
+// Calls that another orchestrator answers on the client's behalf carry
+// the client's own credentials.
+void CopyAuthorization(const grpc::ServerContextBase& from,
+                       grpc::ClientContext* to) {
+  std::string authorization = rpc::AuthorizationOf(from);
+  if (!authorization.empty()) to->AddMetadata(rpc::kAuthorization,
+                                              authorization);
+}
 
 grpc::ServerUnaryReactor* OrchestratorService::SubmitJob(
     grpc::CallbackServerContext* ctx,
@@ -28,22 +38,43 @@ grpc::ServerUnaryReactor* OrchestratorService::SubmitJob(
     dim::v1::SubmitJobResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   std::string peer = ctx->peer();
+  auto who = access_->Identify(*ctx);
+  if (!who.ok()) {
+    reactor->Finish(rpc::ToGrpc(who.status()));
+    return reactor;
+  }
+  std::chrono::milliseconds retry_after{0};
+  Status admitted = request->dry_run()
+                        ? Status::Ok()
+                        : access_->AdmitSubmit(*who, &retry_after);
+  if (!admitted.ok()) {
+    ctx->AddTrailingMetadata(kRetryAfterMs,
+                             std::to_string(retry_after.count()));
+    reactor->Finish(rpc::ToGrpc(admitted));
+    return reactor;
+  }
   std::optional<dim::v1::OrchestratorStatus> target;
   if (mesh_.router && mesh_.self && !request->forwarded() &&
       !request->dry_run()) {
     target = mesh_.router->ForwardTarget(mesh_.self());
   }
+  std::string user = who->user;
   if (!target) {
-    SubmitHere(reactor, request, response, peer);
+    SubmitHere(reactor, request, response, peer, user);
     return reactor;
   }
   DIM_LOG(Info, "api") << "handing job '" << request->spec().name()
                        << "' to orchestrator " << target->orchestrator_id()
                        << " (" << mesh::LoadOf(*target)
                        << " jobs there, more here)";
+  // TODO(#4): the peer charges a forwarded job to the user's bucket
+  // again, and under mutual TLS alone it sees this orchestrator's
+  // certificate as the user. The hop should carry the user in a form the
+  // peer can trust (a token minted for it); until then, tokens are the
+  // way to run several orchestrators with authentication.
   mesh_.router->Forward(
-      *target, *request,
-      [this, reactor, request, response, peer, target](
+      *target, *request, rpc::AuthorizationOf(*ctx),
+      [this, reactor, request, response, peer, user](
           Result<dim::v1::SubmitJobResponse> forwarded) {
         if (forwarded.ok()) {
           *response = std::move(forwarded).value();
@@ -54,7 +85,7 @@ grpc::ServerUnaryReactor* OrchestratorService::SubmitJob(
             forwarded.status().code() == Code::kDeadlineExceeded) {
           DIM_LOG(Warn, "api") << forwarded.status().message()
                                << "; keeping the job here";
-          return SubmitHere(reactor, request, response, peer);
+          return SubmitHere(reactor, request, response, peer, user);
         }
         reactor->Finish(rpc::ToGrpc(forwarded.status()));
       });
@@ -64,9 +95,10 @@ grpc::ServerUnaryReactor* OrchestratorService::SubmitJob(
 void OrchestratorService::SubmitHere(
     grpc::ServerUnaryReactor* reactor,
     const dim::v1::SubmitJobRequest* request,
-    dim::v1::SubmitJobResponse* response, const std::string& peer) {
+    dim::v1::SubmitJobResponse* response, const std::string& peer,
+    const std::string& user) {
   bool wait = request->wait() && !request->dry_run();
-  jobs_->Submit(request->spec(), request->dry_run(),
+  jobs_->Submit(request->spec(), request->dry_run(), user,
                 [this, reactor, request, response, wait, peer](
                     Result<dim::v1::SubmitJobResponse> submitted) {
     if (!submitted.ok()) {
@@ -112,6 +144,7 @@ grpc::Status OrchestratorService::AskOwner(
   auto stub = dim::v1::Orchestrator::NewStub(mesh_.router->ChannelTo(owner));
   grpc::ClientContext forward;
   forward.set_deadline(ctx.deadline());
+  CopyAuthorization(ctx, &forward);
   request.set_local(true);
   return (stub.get()->*method)(&forward, request, response);
 }
@@ -119,8 +152,11 @@ grpc::Status OrchestratorService::AskOwner(
 grpc::Status OrchestratorService::GetJob(grpc::ServerContext* ctx,
                                          const dim::v1::GetJobRequest* request,
                                          dim::v1::Job* response) {
+  auto who = access_->Identify(*ctx);
+  if (!who.ok()) return rpc::ToGrpc(who.status());
   auto job = jobs_->Get(request->id());
   if (job.ok()) {
+    DIM_RETURN_GRPC_IF_ERROR(access_->CheckOwner(*who, *job));
     *response = std::move(job).value();
     return grpc::Status::OK;
   }
@@ -135,7 +171,10 @@ grpc::Status OrchestratorService::GetJob(grpc::ServerContext* ctx,
 grpc::Status OrchestratorService::WatchJob(
     grpc::ServerContext* ctx, const dim::v1::WatchJobRequest* request,
     grpc::ServerWriter<dim::v1::JobEvent>* writer) {
+  auto who = access_->Identify(*ctx);
+  if (!who.ok()) return rpc::ToGrpc(who.status());
   auto here = jobs_->Get(request->id());
+  if (here.ok()) DIM_RETURN_GRPC_IF_ERROR(access_->CheckOwner(*who, *here));
   if (!here.ok()) {
     auto owner = OwnerElsewhere(here.status(), request->id(), request->local());
     if (owner.ok()) return RelayWatch(ctx, *owner, request->id(), writer);
@@ -167,6 +206,7 @@ grpc::Status OrchestratorService::RelayWatch(
   auto stub = dim::v1::Orchestrator::NewStub(mesh_.router->ChannelTo(owner));
   grpc::ClientContext forward;
   forward.set_deadline(ctx->deadline());
+  CopyAuthorization(*ctx, &forward);
   dim::v1::WatchJobRequest asked;
   asked.set_id(id);
   asked.set_local(true);
@@ -187,6 +227,12 @@ grpc::Status OrchestratorService::CancelJob(
   std::string why = request->reason().empty()
                         ? "cancelled by " + ctx->peer()
                         : request->reason();
+  auto who = access_->Identify(*ctx);
+  if (!who.ok()) return rpc::ToGrpc(who.status());
+  auto existing = jobs_->Get(request->id());
+  if (existing.ok()) {
+    DIM_RETURN_GRPC_IF_ERROR(access_->CheckOwner(*who, *existing));
+  }
   auto job = jobs_->Cancel(request->id(), why);
   if (job.ok()) {
     *response->mutable_job() = std::move(job).value();
@@ -203,18 +249,23 @@ grpc::Status OrchestratorService::CancelJob(
 }
 
 grpc::Status OrchestratorService::ListJobs(
-    grpc::ServerContext*, const dim::v1::ListJobsRequest* request,
+    grpc::ServerContext* ctx, const dim::v1::ListJobsRequest* request,
     dim::v1::ListJobsResponse* response) {
+  auto who = access_->Identify(*ctx);
+  if (!who.ok()) return rpc::ToGrpc(who.status());
   std::set<int> states(request->states().begin(), request->states().end());
-  for (auto& job : jobs_->List(states, request->limit())) {
+  for (auto& job :
+       jobs_->List(states, request->limit(), access_->ListFilter(*who))) {
     *response->add_jobs() = std::move(job);
   }
   return grpc::Status::OK;
 }
 
 grpc::Status OrchestratorService::ListNodes(
-    grpc::ServerContext*, const dim::v1::ListNodesRequest*,
+    grpc::ServerContext* ctx, const dim::v1::ListNodesRequest*,
     dim::v1::ListNodesResponse* response) {
+  auto who = access_->Identify(*ctx);
+  if (!who.ok()) return rpc::ToGrpc(who.status());
   for (auto& node : registry_->List()) *response->add_nodes() = std::move(node);
   if (mesh_.self) {
     auto* self = response->add_orchestrators();
@@ -232,12 +283,36 @@ grpc::Status OrchestratorService::ListNodes(
   return grpc::Status::OK;
 }
 
+void OrchestratorService::ReportRejectedBeat(const std::string& node_id,
+                                             const Status& why) {
+  {
+    std::lock_guard<std::mutex> lock(reported_mutex_);
+    // Bounded: a flood of made-up ids cannot grow the set without end.
+    if (reported_.size() >= 1024 || !reported_.insert(node_id).second) {
+      return;
+    }
+  }
+  DIM_LOG(Warn, "mesh") << "refused a heartbeat claiming node '"
+                        << node_id.substr(0, 64) << "': " << why.message()
+                        << " (further refusals for it are only counted)";
+}
+
 grpc::Status OrchestratorService::Heartbeat(
     grpc::ServerContext* ctx, const dim::v1::HeartbeatRequest* request,
     dim::v1::HeartbeatResponse* response) {
+  const char* dropped = "malformed";
   Status checked = mesh::CheckNodeBeat(request->beat());
+  if (checked.ok() && mesh_.verifier) {
+    mesh::BeatFault fault = mesh::BeatFault::kNone;
+    checked = mesh_.verifier->Verify(request->beat(), mesh::WallClockMs(),
+                                     &fault);
+    dropped = mesh::FaultName(fault);
+  }
   if (!checked.ok()) {
-    return rpc::ToGrpc(checked.WithContext("heartbeat from " + ctx->peer()));
+    mesh::CountDroppedBeat(dropped);
+    checked = checked.WithContext("heartbeat from " + ctx->peer());
+    ReportRejectedBeat(request->beat().status().node_id(), checked);
+    return rpc::ToGrpc(checked);
   }
   auto verdict = registry_->Update(request->beat(), mesh::Source::kJoin);
   if (verdict == mesh::Verdict::kConflict) {
@@ -248,6 +323,15 @@ grpc::Status OrchestratorService::Heartbeat(
   }
   response->set_interval_ms(heartbeat_interval_.count());
   response->set_orchestrator_id(orchestrator_id_);
+  return grpc::Status::OK;
+}
+
+grpc::Status OrchestratorService::GetQuota(grpc::ServerContext* ctx,
+                                           const dim::v1::GetQuotaRequest*,
+                                           dim::v1::Quota* response) {
+  auto who = access_->Identify(*ctx);
+  if (!who.ok()) return rpc::ToGrpc(who.status());
+  *response = access_->QuotaOf(*who);
   return grpc::Status::OK;
 }
 

@@ -5,9 +5,13 @@
 
 #include <chrono>
 #include <functional>
+#include <mutex>
+#include <set>
 
+#include "core/mesh/beat_signing.h"
 #include "core/mesh/peers.h"
 #include "core/mesh/registry.h"
+#include "core/orchestrator/access.h"
 #include "core/orchestrator/job_manager.h"
 #include "core/orchestrator/peer_router.h"
 #include "dim/v1/dim.grpc.pb.h"
@@ -22,6 +26,8 @@ struct MeshHooks {
   mesh::PeerTable* peers = nullptr;
   PeerRouter* router = nullptr;
   std::function<dim::v1::IpfsHealth()> ipfs_health;
+  // Checks the signatures of node heartbeats (security.ca); null: none.
+  const mesh::BeatVerifier* verifier = nullptr;
 };
 
 // SubmitJob uses gRPC's callback API, so that a client waiting for its job
@@ -30,11 +36,11 @@ class OrchestratorService final
     : public dim::v1::Orchestrator::WithCallbackMethod_SubmitJob<
           dim::v1::Orchestrator::Service> {
  public:
-  // Borrows both; they must outlive the service.
+  // Borrows jobs, registry and access; they must outlive the service.
   OrchestratorService(JobManager* jobs, mesh::NodeRegistry* registry,
                       std::string orchestrator_id,
                       std::chrono::milliseconds heartbeat_interval,
-                      MeshHooks mesh = {});
+                      Access* access, MeshHooks mesh = {});
 
   grpc::ServerUnaryReactor* SubmitJob(
       grpc::CallbackServerContext* ctx,
@@ -59,13 +65,16 @@ class OrchestratorService final
   grpc::Status Heartbeat(grpc::ServerContext* ctx,
                          const dim::v1::HeartbeatRequest* request,
                          dim::v1::HeartbeatResponse* response) override;
+  grpc::Status GetQuota(grpc::ServerContext* ctx,
+                        const dim::v1::GetQuotaRequest* request,
+                        dim::v1::Quota* response) override;
 
  private:
   // Submits here, and answers when accepted or, with wait, when ended.
   void SubmitHere(grpc::ServerUnaryReactor* reactor,
                   const dim::v1::SubmitJobRequest* request,
                   dim::v1::SubmitJobResponse* response,
-                  const std::string& peer);
+                  const std::string& peer, const std::string& user);
   // The owner's address when `id` is not this orchestrator's but a peer
   // holds it. Otherwise (or when `local` asks not to look) `here`, the
   // error of the local lookup, with the peers asked appended.
@@ -84,12 +93,19 @@ class OrchestratorService final
   grpc::Status RelayWatch(grpc::ServerContext* ctx, const std::string& owner,
                           const std::string& id,
                           grpc::ServerWriter<dim::v1::JobEvent>* writer);
+  // Logs a refused heartbeat once per claimed node id; the node hears
+  // every refusal in the answer, and the count is in the metrics.
+  void ReportRejectedBeat(const std::string& node_id, const Status& why);
 
   JobManager* const jobs_;
   mesh::NodeRegistry* const registry_;
+  Access* const access_;
   const std::string orchestrator_id_;
   const std::chrono::milliseconds heartbeat_interval_;
   const MeshHooks mesh_;
+
+  std::mutex reported_mutex_;
+  std::set<std::string> reported_;  // guarded by reported_mutex_
 };
 
 }  // namespace dim::orchestrator

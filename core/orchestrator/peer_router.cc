@@ -1,5 +1,6 @@
 #include "core/orchestrator/peer_router.h"
 
+#include "core/rpc/auth.h"
 #include "core/rpc/status_convert.h"
 #include "core/util/log.h"
 
@@ -35,10 +36,13 @@ std::shared_ptr<grpc::Channel> PeerRouter::ChannelTo(
 
 void PeerRouter::Forward(const dim::v1::OrchestratorStatus& peer,
                          const dim::v1::SubmitJobRequest& request,
-                         Done done) {
+                         const std::string& authorization, Done done) {
   auto call = std::make_shared<ForwardCall>();
   call->request = request;
   call->request.set_forwarded(true);
+  if (!authorization.empty()) {
+    call->ctx.AddMetadata(rpc::kAuthorization, authorization);
+  }
   // Only a waiting submit may take as long as the job.
   if (!request.wait()) {
     call->ctx.set_deadline(std::chrono::system_clock::now() + call_timeout_);

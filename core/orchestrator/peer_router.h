@@ -29,11 +29,13 @@ class PeerRouter {
   std::optional<dim::v1::OrchestratorStatus> ForwardTarget(
       const dim::v1::OrchestratorStatus& own) const;
 
-  // Submits the job to `peer`, marked as forwarded; `done` gets the peer's
+  // Submits the job to `peer`, marked as forwarded, with the client's
+  // `authorization` metadata (when not empty); `done` gets the peer's
   // answer, on a gRPC thread.
   using Done = std::function<void(Result<dim::v1::SubmitJobResponse>)>;
   void Forward(const dim::v1::OrchestratorStatus& peer,
-               const dim::v1::SubmitJobRequest& request, Done done);
+               const dim::v1::SubmitJobRequest& request,
+               const std::string& authorization, Done done);
 
   // The address of the live peer that holds job `id`, asking each in turn
   // (peers answer from their own jobs only). When none has it, kNotFound

@@ -1,10 +1,34 @@
 #include "core/rpc/orchestrator_client.h"
 
+#include <cstdlib>
+
 #include <grpcpp/grpcpp.h>
 
+#include "core/rpc/auth.h"
+#include "core/rpc/credentials.h"
 #include "core/rpc/status_convert.h"
 
 namespace dim::rpc {
+namespace {
+
+// The orchestrator names the wait of a rate-limited submit in the
+// trailer "retry-after-ms" (see core/orchestrator/access.h).
+std::chrono::milliseconds RetryAfter(const grpc::Status& status,
+                                     const grpc::ClientContext& ctx) {
+  if (status.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) {
+    return std::chrono::milliseconds(0);
+  }
+  auto trailers = ctx.GetServerTrailingMetadata();
+  auto it = trailers.find("retry-after-ms");
+  if (it == trailers.end()) return std::chrono::milliseconds(0);
+  std::string text(it->second.data(), it->second.size());
+  char* end = nullptr;
+  long long ms = std::strtoll(text.c_str(), &end, 10);
+  if (end == text.c_str() || ms <= 0) return std::chrono::milliseconds(0);
+  return std::chrono::milliseconds(ms);
+}
+
+}  // namespace
 
 OrchestratorClient::OrchestratorClient(const std::string& address,
                                        ClientOptions options)
@@ -12,40 +36,59 @@ OrchestratorClient::OrchestratorClient(const std::string& address,
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(options.max_message_bytes);
   args.SetMaxSendMessageSize(options.max_message_bytes);
-  stub_ = dim::v1::Orchestrator::NewStub(grpc::CreateCustomChannel(
-      address, grpc::InsecureChannelCredentials(), args));
+  auto credentials = options.credentials
+                         ? options.credentials
+                         : grpc::InsecureChannelCredentials();
+  stub_ = dim::v1::Orchestrator::NewStub(
+      grpc::CreateCustomChannel(address, credentials, args));
 }
 
 Status OrchestratorClient::Check(const grpc::Status& status) const {
   Status st = FromGrpc(status);
   if (st.code() == Code::kUnavailable) {
+    std::string why = ExplainTlsFailure(st.message());
+    bool closed = why.find("Socket closed") != std::string::npos;
+    if (closed && !options_.credentials) {
+      why += " (if the server speaks TLS, set DIM_CACERT)";
+    } else if (closed && !options_.client_certificate) {
+      why += " (if the server requires client certificates, set DIM_CERT "
+             "and DIM_KEY)";
+    }
     return Unavailable("cannot reach orchestrator at " + address_ + ": " +
-                       st.message());
+                       why);
   }
   return st;
 }
 
-void OrchestratorClient::Bound(grpc::ClientContext* ctx) const {
-  ctx->set_deadline(std::chrono::system_clock::now() +
-                    options_.call_timeout);
+void OrchestratorClient::Prepare(grpc::ClientContext* ctx,
+                                 Deadline deadline) const {
+  if (deadline == Deadline::kBounded) {
+    ctx->set_deadline(std::chrono::system_clock::now() +
+                      options_.call_timeout);
+  }
+  if (!options_.token.empty()) {
+    ctx->AddMetadata(kAuthorization, "Bearer " + options_.token);
+  }
 }
 
 Result<dim::v1::SubmitJobResponse> OrchestratorClient::Submit(
     const dim::v1::JobSpec& spec, bool dry_run, bool wait) {
   grpc::ClientContext ctx;
-  if (!wait) Bound(&ctx);
+  Prepare(&ctx, wait ? Deadline::kNone : Deadline::kBounded);
   dim::v1::SubmitJobRequest request;
   *request.mutable_spec() = spec;
   request.set_dry_run(dry_run);
   request.set_wait(wait);
   dim::v1::SubmitJobResponse response;
-  DIM_RETURN_IF_ERROR(Check(stub_->SubmitJob(&ctx, request, &response)));
+  grpc::Status status = stub_->SubmitJob(&ctx, request, &response);
+  retry_after_ = RetryAfter(status, ctx);
+  DIM_RETURN_IF_ERROR(Check(status));
   return response;
 }
 
 Result<dim::v1::Job> OrchestratorClient::Get(const std::string& id) {
   grpc::ClientContext ctx;
-  Bound(&ctx);
+  Prepare(&ctx, Deadline::kBounded);
   dim::v1::GetJobRequest request;
   request.set_id(id);
   dim::v1::Job job;
@@ -55,7 +98,7 @@ Result<dim::v1::Job> OrchestratorClient::Get(const std::string& id) {
 
 Result<dim::v1::Job> OrchestratorClient::Cancel(const std::string& id) {
   grpc::ClientContext ctx;
-  Bound(&ctx);
+  Prepare(&ctx, Deadline::kBounded);
   dim::v1::CancelJobRequest request;
   request.set_id(id);
   dim::v1::CancelJobResponse response;
@@ -65,7 +108,7 @@ Result<dim::v1::Job> OrchestratorClient::Cancel(const std::string& id) {
 
 Result<std::vector<dim::v1::Job>> OrchestratorClient::List(int limit) {
   grpc::ClientContext ctx;
-  Bound(&ctx);
+  Prepare(&ctx, Deadline::kBounded);
   dim::v1::ListJobsRequest request;
   request.set_limit(limit);
   dim::v1::ListJobsResponse response;
@@ -76,7 +119,7 @@ Result<std::vector<dim::v1::Job>> OrchestratorClient::List(int limit) {
 
 Result<std::vector<dim::v1::NodeEntry>> OrchestratorClient::ListNodes() {
   grpc::ClientContext ctx;
-  Bound(&ctx);
+  Prepare(&ctx, Deadline::kBounded);
   dim::v1::ListNodesResponse response;
   DIM_RETURN_IF_ERROR(
       Check(stub_->ListNodes(&ctx, dim::v1::ListNodesRequest(), &response)));
@@ -84,10 +127,20 @@ Result<std::vector<dim::v1::NodeEntry>> OrchestratorClient::ListNodes() {
                                          response.nodes().end());
 }
 
+Result<dim::v1::Quota> OrchestratorClient::Quota() {
+  grpc::ClientContext ctx;
+  Prepare(&ctx, Deadline::kBounded);
+  dim::v1::Quota quota;
+  DIM_RETURN_IF_ERROR(
+      Check(stub_->GetQuota(&ctx, dim::v1::GetQuotaRequest(), &quota)));
+  return quota;
+}
+
 Result<dim::v1::Job> OrchestratorClient::Watch(
     const std::string& id, std::chrono::milliseconds timeout,
     const std::function<void(const dim::v1::Job&)>& on_change) {
   grpc::ClientContext ctx;
+  Prepare(&ctx, Deadline::kNone);
   if (timeout.count() > 0) {
     ctx.set_deadline(std::chrono::system_clock::now() + timeout);
   }

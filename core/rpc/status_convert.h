@@ -19,3 +19,12 @@ grpc::Status ToGrpc(const Status& status);
 Status FromGrpc(const grpc::Status& status);
 
 }  // namespace dim::rpc
+
+// In a gRPC handler: returns the status, converted, unless it is ok.
+#define DIM_RETURN_GRPC_IF_ERROR(expr)                 \
+  do {                                                 \
+    ::dim::Status dim_status_ = (expr);                \
+    if (!dim_status_.ok()) {                           \
+      return ::dim::rpc::ToGrpc(dim_status_);          \
+    }                                                  \
+  } while (false)

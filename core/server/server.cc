@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -12,21 +14,28 @@
 
 #include "core/ipfs/client.h"
 #include "core/mesh/beat_codec.h"
+#include "core/mesh/beat_signing.h"
 #include "core/mesh/heartbeat_sender.h"
 #include "core/mesh/listener.h"
 #include "core/mesh/peers.h"
 #include "core/mesh/registry.h"
 #include "core/mesh/snapshot_publisher.h"
+#include "core/orchestrator/access.h"
 #include "core/orchestrator/dispatcher.h"
 #include "core/orchestrator/job_manager.h"
 #include "core/orchestrator/job_store.h"
 #include "core/orchestrator/orchestrator_service.h"
 #include "core/orchestrator/peer_router.h"
 #include "core/orchestrator/selection.h"
+#include "core/rpc/auth.h"
 #include "core/rpc/channel_pool.h"
+#include "core/rpc/credentials.h"
 #include "core/runtime/engine_loader.h"
 #include "core/runtime/node_runtime.h"
 #include "core/runtime/node_service.h"
+#include "core/security/rate_limiter.h"
+#include "core/security/tokens.h"
+#include "core/server/observability.h"
 #include "core/util/log.h"
 
 namespace dim::server {
@@ -45,6 +54,12 @@ constexpr std::chrono::milliseconds kLocalBeatInterval{250};
 // gRPC's own messages go to the same log, in the same form.
 void LogFromGrpc(gpr_log_func_args* args) {
   const char* component = "grpc";
+  std::string tls = rpc::ExplainServerTlsFailure(args->message);
+  if (!tls.empty()) {
+    // A client's mistake, not the server's: worth a warning, in words.
+    DIM_LOG(Warn, "tls") << tls;
+    return;
+  }
   switch (args->severity) {
     case GPR_LOG_SEVERITY_ERROR:
       DIM_LOG(Error, component) << args->message;
@@ -55,6 +70,13 @@ void LogFromGrpc(gpr_log_func_args* args) {
     default:
       DIM_LOG(Debug, component) << args->message;
   }
+}
+
+Result<std::string> ReadFile(const std::string& path, const std::string& key) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound(key + ": " + path + ": cannot read it");
+  return std::string((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
 }
 
 std::string HostName() {
@@ -90,6 +112,9 @@ struct OrchestratorParts {
   // Discovery over IPFS only.
   std::unique_ptr<mesh::PeerTable> peers;
   std::unique_ptr<orchestrator::PeerRouter> router;
+  std::unique_ptr<rpc::Authenticator> auth;
+  std::unique_ptr<security::RateLimiter> limiter;
+  std::unique_ptr<orchestrator::Access> access;
 };
 
 // The process's part in the mesh, started once the server listens and
@@ -121,6 +146,8 @@ class ServerImpl final : public Server {
   Status BuildOrchestrator(const config::Config& config,
                            const config::Environment& env);
   Status BuildNode(const config::Config& config);
+  Status BuildAccess(const config::Config& config);
+  Status BuildCredentials(const config::Config& config);
   Status Listen(const config::Config& config);
   void StartNodeBeats(const config::Config& config);
   void StartOrchestratorMesh(const config::Config& config);
@@ -134,6 +161,12 @@ class ServerImpl final : public Server {
   MeshParts mesh_;
   int64_t started_ms_ = mesh::WallClockMs();
   std::string advertised_;  // node.advertise, else the listen address
+  std::shared_ptr<grpc::ServerCredentials> serve_credentials_;
+  std::shared_ptr<grpc::ChannelCredentials> dial_credentials_;
+  // With security.ca: node beats are signed with these, and checked.
+  std::string signing_cert_, signing_key_;
+  std::unique_ptr<mesh::BeatVerifier> verifier_;
+  std::unique_ptr<Observability> observability_;
   std::unique_ptr<grpc::Server> grpc_server_;
 
   std::mutex mutex_;
@@ -165,6 +198,7 @@ Status ServerImpl::BuildOrchestrator(const config::Config& config,
   pool.max_channels_per_endpoint = config.pool.max_channels_per_endpoint;
   pool.idle_timeout = config.pool.idle_timeout;
   pool.max_message_bytes = static_cast<int>(config.limits.max_message_bytes);
+  pool.credentials = dial_credentials_;
   orch_.pool = std::make_unique<rpc::ChannelPool>(pool);
   orch_.selector = std::make_unique<orchestrator::NodeSelector>();
   orch_.dispatcher = std::make_unique<orchestrator::Dispatcher>(
@@ -192,9 +226,79 @@ Status ServerImpl::BuildOrchestrator(const config::Config& config,
     hooks.router = orch_.router.get();
     hooks.ipfs_health = [this] { return IpfsHealth(); };
   }
+  hooks.verifier = verifier_.get();
+  DIM_RETURN_IF_ERROR(BuildAccess(config));
   orch_.service = std::make_unique<orchestrator::OrchestratorService>(
       orch_.jobs.get(), orch_.registry.get(), addresses_.orchestrator_id,
-      config.node.heartbeat_interval, std::move(hooks));
+      config.node.heartbeat_interval, orch_.access.get(), std::move(hooks));
+  return Status::Ok();
+}
+
+Status ServerImpl::BuildAccess(const config::Config& config) {
+  const auto& sec = config.security;
+  std::string token_key;
+  if (!sec.token_key.empty()) {
+    auto key = security::ReadTokenKey(sec.token_key);
+    if (!key.ok()) return key.status().WithContext("security.token_key");
+    token_key = std::move(key).value();
+  }
+  orch_.auth = std::make_unique<rpc::Authenticator>(
+      std::move(token_key), !sec.client_ca.empty());
+
+  const auto& rl = config.rate_limit;
+  security::BucketConfig defaults{rl.per_minute, rl.burst};
+  std::map<std::string, security::BucketConfig> users;
+  for (const auto& text : rl.users) {
+    auto parsed = config::ParseRateOverride(text);
+    if (!parsed.ok()) return parsed.status().WithContext("rate_limit.users");
+    users[parsed->user] = {parsed->per_minute,
+                           parsed->burst > 0 ? parsed->burst : rl.burst};
+  }
+  orch_.limiter =
+      std::make_unique<security::RateLimiter>(defaults, std::move(users));
+  orch_.access = std::make_unique<orchestrator::Access>(orch_.auth.get(),
+                                                        orch_.limiter.get());
+  if (orch_.auth->enabled()) {
+    DIM_LOG(Info, "server") << "authentication on ("
+                            << (sec.token_key.empty() ? "" : "tokens")
+                            << (!sec.token_key.empty() && !sec.client_ca.empty()
+                                    ? ", "
+                                    : "")
+                            << (sec.client_ca.empty() ? "" : "client certificates")
+                            << "); submissions limited per user";
+  }
+  return Status::Ok();
+}
+
+Status ServerImpl::BuildCredentials(const config::Config& config) {
+  const auto& sec = config.security;
+  rpc::TlsFiles files{sec.ca,        "security.ca",
+                      sec.cert,      "security.cert",
+                      sec.key,       "security.key",
+                      sec.client_ca, "security.client_ca"};
+  auto serve = rpc::ServerCredentialsFrom(files);
+  if (!serve.ok()) return serve.status();
+  serve_credentials_ = std::move(serve).value();
+  auto dial = rpc::ChannelCredentialsFrom(files);
+  if (!dial.ok()) return dial.status();
+  dial_credentials_ = std::move(dial).value();
+  if (sec.ca.empty()) return Status::Ok();
+
+  // With a CA, node heartbeats are signed and checked.
+  auto ca = ReadFile(sec.ca, "security.ca");
+  if (!ca.ok()) return ca.status();
+  verifier_ = std::make_unique<mesh::BeatVerifier>(*ca);
+  if (config.server.role == Role::kOrchestrator) return Status::Ok();
+  if (sec.cert.empty()) {
+    return InvalidArgument("security.ca is set, so this node must sign its "
+                           "heartbeats: set security.cert and security.key");
+  }
+  auto cert = ReadFile(sec.cert, "security.cert");
+  if (!cert.ok()) return cert.status();
+  auto key = ReadFile(sec.key, "security.key");
+  if (!key.ok()) return key.status();
+  signing_cert_ = std::move(cert).value();
+  signing_key_ = std::move(key).value();
   return Status::Ok();
 }
 
@@ -230,18 +334,30 @@ Status ServerImpl::Listen(const config::Config& config) {
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int port = 0;
   builder.AddListeningPort(config.server.listen,
-                           grpc::InsecureServerCredentials(), &port);
+                           serve_credentials_, &port);
   int max_bytes = static_cast<int>(config.limits.max_message_bytes);
   builder.SetMaxReceiveMessageSize(max_bytes);
   builder.SetMaxSendMessageSize(max_bytes);
   if (orch_.service) builder.RegisterService(orch_.service.get());
   if (node_.service) builder.RegisterService(node_.service.get());
+  observability_ = std::make_unique<Observability>(
+      &metrics::Default(), addresses_.orchestrator_id.empty()
+                               ? addresses_.node_id
+                               : addresses_.orchestrator_id);
+  observability_->AddTo(&builder);
   grpc_server_ = builder.BuildAndStart();
   if (!grpc_server_ || port == 0) {
     return Unavailable("cannot listen on " + config.server.listen +
                        " (address in use, or not an address of this host)");
   }
   addresses_.listen = HostOf(config.server.listen) + ":" + std::to_string(port);
+  if (orch_.registry) observability_->WatchNodes(orch_.registry.get());
+  if (config.server.metrics_listen.empty()) return Status::Ok();
+  auto http = observability_->ServeHttp(config.server.metrics_listen);
+  if (!http.ok()) return http.status();
+  addresses_.metrics = *http;
+  DIM_LOG(Info, "server") << "Prometheus metrics at http://" << *http
+                          << "/metrics";
   return Status::Ok();
 }
 
@@ -252,12 +368,19 @@ void ServerImpl::StartNodeBeats(const config::Config& config) {
   mesh_.node_beats = std::make_unique<mesh::BeatStamper>(
       nc.heartbeat_interval);
   mesh::BeatStamper* stamper = mesh_.node_beats.get();
-  auto beat = [node, stamper, advertised] {
-    dim::v1::NodeHeartbeat beat;
-    *beat.mutable_header() = stamper->Next();
-    *beat.mutable_status() = node->Status();
-    beat.mutable_status()->set_address(advertised);
-    return beat;
+  std::string cert = signing_cert_, key = signing_key_;
+  auto beat = [node, stamper, advertised, cert, key] {
+    dim::v1::NodeHeartbeat out;
+    *out.mutable_header() = stamper->Next();
+    *out.mutable_status() = node->Status();
+    out.mutable_status()->set_address(advertised);
+    if (!key.empty()) {
+      Status signed_ok = mesh::SignBeat(key, cert, &out);
+      if (!signed_ok.ok()) {
+        DIM_LOG(Error, "heartbeat") << "cannot sign: " << signed_ok.message();
+      }
+    }
+    return out;
   };
 
   if (orch_.registry) {
@@ -278,7 +401,8 @@ void ServerImpl::StartNodeBeats(const config::Config& config) {
         }));
   } else if (config.discovery.mode == DiscoveryMode::kJoin &&
              !nc.join.empty()) {
-    auto sink = mesh::RpcHeartbeatSink(nc.join, nc.heartbeat_interval);
+    auto sink = mesh::RpcHeartbeatSink(nc.join, nc.heartbeat_interval,
+                                       dial_credentials_);
     mesh_.tickers.push_back(std::make_unique<mesh::HeartbeatSender>(
         "orchestrator " + nc.join, nc.heartbeat_interval,
         [sink, beat] { return sink(beat()); }));
@@ -345,7 +469,7 @@ void ServerImpl::StartOrchestratorMesh(const config::Config& config) {
 
   ipfs::Client* ipfs = mesh_.ipfs.get();
   mesh_.listener = std::make_unique<mesh::MeshListener>(
-      ipfs, orch_.registry.get(), orch_.peers.get());
+      ipfs, orch_.registry.get(), orch_.peers.get(), verifier_.get());
   mesh::SnapshotOptions snapshots;
   snapshots.orchestrator_id = addresses_.orchestrator_id;
   snapshots.key = config.discovery.snapshot_key;
@@ -372,6 +496,7 @@ Status ServerImpl::Build(const config::Config& config,
   std::string suffix = HostName() + "-" +
                        (port == "0" ? std::to_string(getpid()) : port);
   Role role = config.server.role;
+  DIM_RETURN_IF_ERROR(BuildCredentials(config));
   if (config.discovery.mode == DiscoveryMode::kIpfs) {
     ipfs::Options options;
     options.command = config.ipfs.command;
@@ -423,6 +548,7 @@ void ServerImpl::Shutdown() {
                            std::chrono::seconds(2));
   }
   if (node_.runtime) node_.runtime->Shutdown();
+  if (observability_) observability_->Stop();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     done_ = true;

@@ -17,6 +17,7 @@ struct Addresses {
   std::string orchestrator_id;  // empty without the orchestrator role
   std::string node_id;          // empty without the node role
   std::string data_dir;
+  std::string metrics;          // HOST:PORT of GET /metrics; empty: none
 };
 
 class Server {

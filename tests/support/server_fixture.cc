@@ -8,14 +8,14 @@ namespace dim::testing {
 
 DimServer::DimServer(std::vector<std::string> args,
                      std::map<std::string, std::string> env,
-                     std::string data_dir) {
+                     std::string data_dir, const std::string& listen) {
   if (data_dir.empty()) {
     temp_ = std::make_unique<TempDir>();
     data_dir = temp_->path();
   }
   data_dir_ = data_dir;
-  std::vector<std::string> argv{DimctlPath(), "serve", "--listen",
-                                "127.0.0.1:0", "--data-dir", data_dir_};
+  std::vector<std::string> argv{DimctlPath(), "serve", "--listen", listen,
+                                "--data-dir", data_dir_};
   argv.insert(argv.end(), args.begin(), args.end());
   process_ = std::make_unique<Process>(argv, env);
   const std::string marker = "serving on ";

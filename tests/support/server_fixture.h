@@ -12,11 +12,12 @@ namespace dim::testing {
 
 class DimServer {
  public:
-  // Starts `dimctl serve --listen 127.0.0.1:0 --data-dir <temp> ARGS...`
+  // Starts `dimctl serve --listen LISTEN --data-dir <temp> ARGS...`
   // and waits until it listens; fails the test (ADD_FAILURE) otherwise.
   explicit DimServer(std::vector<std::string> args = {},
                      std::map<std::string, std::string> env = {},
-                     std::string data_dir = "");
+                     std::string data_dir = "",
+                     const std::string& listen = "127.0.0.1:0");
   ~DimServer();
 
   bool ok() const { return !addr_.empty(); }

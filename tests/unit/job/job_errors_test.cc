@@ -145,6 +145,22 @@ TEST_F(JobErrorsTest, RejectsDatasetCountOutsideTheLimits) {
             "datasets, got 0");
 }
 
+TEST_F(JobErrorsTest, RejectsIdsLongerThanTheLimit) {
+  limits_.max_id_length = 16;
+  std::string long_id(17, 'x');
+  EXPECT_EQ(ErrorOf(kCollaborative + "[collaborative]\nmodel = \"" +
+                    long_id + "\"\ndatasets = [\"a\"]\n"),
+            "job.toml:4:9: collaborative.model: a model id is at most 16 "
+            "bytes (limits.max_id_length), got 17 starting '" + long_id +
+                "'");
+  EXPECT_EQ(ErrorOf(kCollaborative + "[collaborative]\nmodel = \"m\"\n"
+                                     "datasets = [\"a\", \"" + long_id +
+                    "\"]\n"),
+            "job.toml:5:18: collaborative.datasets: a dataset id is at most "
+            "16 bytes (limits.max_id_length), got 17 starting '" + long_id +
+                "'");
+}
+
 TEST_F(JobErrorsTest, RejectsNonStringInList) {
   EXPECT_EQ(ErrorOf(kCollaborative + "[collaborative]\nmodel = \"m\"\n"
                                      "datasets = [\"a\", 2]\n"),

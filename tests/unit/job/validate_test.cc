@@ -160,5 +160,28 @@ TEST(ValidateJobSpecTest, ChecksChainedDetail) {
             "chained.steps[0].nodes: 'n' is listed twice");
 }
 
+TEST(ValidateJobSpecTest, RejectsIdsLongerThanTheLimit) {
+  JobLimits limits;
+  limits.max_id_length = 16;
+  std::string long_id(40, 'z');
+  EXPECT_EQ(ErrorAfter(Chained(),
+                       [&](auto* s) {
+                         s->mutable_chained()->mutable_steps(0)->set_model(
+                             long_id);
+                       },
+                       limits),
+            "chained.steps[0].model: a model id is at most 16 bytes "
+            "(limits.max_id_length), got 40 starting '" +
+                std::string(32, 'z') + "'");
+  EXPECT_EQ(ErrorAfter(Comparative(),
+                       [&](auto* s) {
+                         s->mutable_comparative()->set_models(1, long_id);
+                       },
+                       limits),
+            "comparative.models: a model id is at most 16 bytes "
+            "(limits.max_id_length), got 40 starting '" +
+                std::string(32, 'z') + "'");
+}
+
 }  // namespace
 }  // namespace dim::job
