@@ -1,6 +1,8 @@
 #include "core/metrics/instruments.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace dim::metrics {
 namespace {
@@ -34,6 +36,10 @@ Histogram::Histogram() {
   for (Shard& shard : shards_) {
     for (auto& c : shard.counts) c.store(0, std::memory_order_relaxed);
     shard.sum.store(0, std::memory_order_relaxed);
+    shard.min.store(std::numeric_limits<double>::infinity(),
+                    std::memory_order_relaxed);
+    shard.max.store(-std::numeric_limits<double>::infinity(),
+                    std::memory_order_relaxed);
   }
 }
 
@@ -42,6 +48,15 @@ void Histogram::Observe(double value) {
   Shard& shard = shards_[ThreadShard(kShards)];
   shard.counts[BucketIndex(value)].fetch_add(1, std::memory_order_relaxed);
   AtomicAdd(&shard.sum, value);
+  // Once the extremes have settled these are two loads and no store.
+  double low = shard.min.load(std::memory_order_relaxed);
+  while (value < low && !shard.min.compare_exchange_weak(
+                            low, value, std::memory_order_relaxed)) {
+  }
+  double high = shard.max.load(std::memory_order_relaxed);
+  while (value > high && !shard.max.compare_exchange_weak(
+                             high, value, std::memory_order_relaxed)) {
+  }
 }
 
 HistogramData Histogram::Read() const {
@@ -54,6 +69,8 @@ HistogramData Histogram::Read() const {
       out.counts[i] += shard.counts[i].load(std::memory_order_relaxed);
     }
     out.sum += shard.sum.load(std::memory_order_relaxed);
+    out.min = std::min(out.min, shard.min.load(std::memory_order_relaxed));
+    out.max = std::max(out.max, shard.max.load(std::memory_order_relaxed));
   }
   for (uint64_t c : out.counts) out.count += c;
   return out;

@@ -59,6 +59,8 @@ class Histogram {
   struct alignas(64) Shard {
     std::array<std::atomic<uint64_t>, kNumBuckets> counts;
     std::atomic<double> sum;
+    std::atomic<double> min;
+    std::atomic<double> max;
   };
   std::array<Shard, kShards> shards_;
 };

@@ -27,6 +27,8 @@ bool MergeHistogram(const HistogramData& from, HistogramData* into,
   }
   into->count += from.count;
   into->sum += from.sum;
+  into->min = std::min(into->min, from.min);
+  into->max = std::max(into->max, from.max);
   return true;
 }
 
@@ -112,9 +114,16 @@ double Quantile(const HistogramData& h, double q) {
       below += here;
       continue;
     }
-    if (i == h.bounds.size()) return h.bounds.empty() ? 0 : h.bounds.back();
+    if (i == h.bounds.size()) {
+      double last = h.bounds.empty() ? 0 : h.bounds.back();
+      return std::isfinite(h.max) ? std::max(last, h.max) : last;
+    }
     double lower = i == 0 ? 0 : h.bounds[i - 1];
     double upper = h.bounds[i];
+    // The observed extremes narrow the edge buckets: values that end
+    // inside a bucket would otherwise be spread to its far bound.
+    if (h.min > lower && h.min <= upper) lower = h.min;
+    if (h.max >= lower && h.max < upper) upper = h.max;
     double within = (rank - static_cast<double>(below)) /
                     static_cast<double>(here);
     return lower + (upper - lower) * std::clamp(within, 0.0, 1.0);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,12 @@ struct HistogramData {
   std::vector<uint64_t> counts;
   uint64_t count = 0;  // the sum of counts
   double sum = 0;      // of the observed values
+  // The smallest and largest value observed; +Inf and -Inf when nothing
+  // was, or when the sender did not say. Quantiles in the first and last
+  // occupied buckets are interpolated between these rather than the
+  // bucket's bounds.
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
 };
 
 struct Sample {

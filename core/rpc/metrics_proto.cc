@@ -1,6 +1,7 @@
 #include "core/rpc/metrics_proto.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace dim::rpc {
 namespace {
@@ -32,6 +33,10 @@ void SampleToProto(const metrics::Sample& s, Kind kind,
   out->mutable_bucket_counts()->Add(h.counts.begin(), h.counts.end());
   out->set_count(h.count);
   out->set_sum(h.sum);
+  if (h.count > 0 && std::isfinite(h.min) && std::isfinite(h.max)) {
+    out->set_min(h.min);
+    out->set_max(h.max);
+  }
 }
 
 Result<metrics::Sample> SampleFromProto(const dim::v1::MetricSample& in,
@@ -48,6 +53,10 @@ Result<metrics::Sample> SampleFromProto(const dim::v1::MetricSample& in,
   h.counts.assign(in.bucket_counts().begin(), in.bucket_counts().end());
   h.count = in.count();
   h.sum = in.sum();
+  if (in.has_min() && in.has_max() && in.min() <= in.max()) {
+    h.min = in.min();
+    h.max = in.max();
+  }
   if (h.counts.size() != h.bounds.size() + 1 ||
       !std::is_sorted(h.bounds.begin(), h.bounds.end())) {
     return InvalidArgument(

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "core/metrics/registry.h"
 #include "tests/unit/metrics/metrics_test_util.h"
 
@@ -51,6 +53,21 @@ TEST(MetricsProtoTest, RoundTripKeepsEverything) {
   EXPECT_EQ(h.bounds, h0.bounds);
   EXPECT_EQ(h.counts, h0.counts);
   EXPECT_EQ(h.sum, 12.25);
+  EXPECT_EQ(h.min, h0.min);
+  EXPECT_EQ(h.max, h0.max);
+  EXPECT_TRUE(std::isfinite(h.max));
+}
+
+TEST(MetricsProtoTest, HistogramWithoutExtremesReadsAsUnknown) {
+  metrics::Snapshot before = Sample();
+  dim::v1::GetMetricsResponse wire;
+  ToProto(before, wire.mutable_families());
+  wire.mutable_families(2)->mutable_samples(0)->clear_min();
+  auto after = FromProto(wire.families());
+  ASSERT_TRUE(after.ok()) << after.status().message();
+  const auto& h = FindSample(*after, "dim.jobs.duration")->histogram;
+  EXPECT_TRUE(std::isinf(h.min));
+  EXPECT_TRUE(std::isinf(h.max));
 }
 
 TEST(MetricsProtoTest, RejectsHistogramWithMismatchedBuckets) {
