@@ -8,7 +8,10 @@
 #include <memory>
 #include <thread>
 
+#include <grpcpp/grpcpp.h>
+
 #include "core/security/certs.h"
+#include "dim/v1/dim.grpc.pb.h"
 #include "tests/support/json.h"
 #include "tests/support/mesh_cluster.h"
 #include "tests/support/process.h"
@@ -226,6 +229,40 @@ TEST_F(SecurityTest, CliRefusesAnExpiredClientCertificate) {
   EXPECT_TRUE(Contains(r.err, "DIM_CERT: " + Ca("carol.crt") +
                                   ": expired at "))
       << r.err;
+}
+
+// A client that does not check its own certificate, as dimctl does,
+// meets the server's judgement instead: the handshake fails and the
+// server's log says so (not which check failed: gRPC keeps OpenSSL's
+// reason to itself).
+TEST_F(SecurityTest, ServerNamesAnExpiredClientCertificate) {
+  security::IssueOptions o;
+  o.dir = ca_;
+  o.name = "dave";
+  o.kind = security::CertKind::kClient;
+  o.days = 1;
+  o.not_before_ms = NowMs() - 3 * 86400000ll;
+  ASSERT_TRUE(security::IssueCert(o).ok());
+  SecureServer server(
+      TlsConfig("client_ca = \"" + Ca("ca.crt") + "\"\n"), "127.0.0.1:0");
+  ASSERT_TRUE(server.ok());
+
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = ReadFile(Ca("ca.crt"));
+  tls.pem_cert_chain = ReadFile(Ca("dave.crt"));
+  tls.pem_private_key = ReadFile(Ca("dave.key"));
+  auto stub = dim::v1::Orchestrator::NewStub(
+      grpc::CreateChannel(server.addr(), grpc::SslCredentials(tls)));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   std::chrono::seconds(5));
+  dim::v1::ListNodesResponse nodes;
+  grpc::Status st = stub->ListNodes(&ctx, {}, &nodes);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << st.error_message();
+  EXPECT_TRUE(server.WaitForLog("a client's certificate was refused"))
+      << server.Log();
+  EXPECT_EQ(As(server, Trusting("alice"), {"node", "ls"}).exit_code, 0);
 }
 
 // --- Mutual TLS and who owns a job --------------------------------------
