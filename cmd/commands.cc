@@ -17,7 +17,7 @@ const std::vector<Command>& Commands() {
       {"metrics", "Show what a running server has counted",
        AddMetricsCommand},
       {"certs", "Create a CA, issue and show certificates", AddCertsCommand},
-      {"token", "Issue bearer tokens for users", AddTokenCommand},
+      {"token", "Create the token key, issue bearer tokens", AddTokenCommand},
       {"quota", "Show your submission rate limit", AddQuotaCommand},
       {"version", "Print the version", AddVersionCommand},
       {"completion", "Print a shell completion script (bash or zsh)",
