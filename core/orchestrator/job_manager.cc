@@ -202,7 +202,11 @@ void JobManager::Submit(const dim::v1::JobSpec& spec, bool dry_run,
   Status valid = job::ValidateJobSpec(spec, options_.job_limits);
   if (valid.ok() && spec.pattern() != dim::v1::PATTERN_COLLABORATIVE) {
     auto input = tensor::FromProto(spec.input(), options_.tensor_limits);
-    if (!input.ok()) valid = input.status().WithContext("input");
+    // Over a limit or not, the input is the client's to fix: not
+    // RESOURCE_EXHAUSTED, which tells clients to wait and retry.
+    if (!input.ok()) {
+      valid = InvalidArgument("input: " + input.status().message());
+    }
   }
   if (valid.ok()) valid = CheckAgainstNodes(spec);
   if (!valid.ok()) return accepted(valid);

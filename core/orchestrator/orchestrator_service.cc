@@ -315,6 +315,7 @@ grpc::Status OrchestratorService::Heartbeat(
     return rpc::ToGrpc(checked);
   }
   auto verdict = registry_->Update(request->beat(), mesh::Source::kJoin);
+  if (verdict == mesh::Verdict::kStale) mesh::CountDroppedBeat("replayed");
   if (verdict == mesh::Verdict::kConflict) {
     return grpc::Status(
         grpc::StatusCode::ALREADY_EXISTS,

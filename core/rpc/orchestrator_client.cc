@@ -57,6 +57,15 @@ Status OrchestratorClient::Check(const grpc::Status& status) const {
     return Unavailable("cannot reach orchestrator at " + address_ + ": " +
                        why);
   }
+  // gRPC's own refusal of an oversized request, in the words of the
+  // setting that decides it.
+  if (st.code() == Code::kResourceExhausted &&
+      st.message().rfind("Received message larger than max", 0) == 0) {
+    return InvalidArgument("orchestrator at " + address_ +
+                           " refused the request as too large: " +
+                           st.message() + " bytes; its limit is "
+                           "limits.max_message_bytes");
+  }
   return st;
 }
 

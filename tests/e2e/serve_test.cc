@@ -159,7 +159,7 @@ TEST(ServeLimits, TensorOverTheServersLimitIsRejected) {
   std::string path = dir.path() + "/big.toml";
   WriteFile(path, SlowJob(128));  // 128 x 4 float32 = 2048 bytes
   RunResult r = server.Cli({"submit", path});
-  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(r.exit_code, 2);  // input the server rejected
   EXPECT_NE(r.err.find("2048"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("1024"), std::string::npos) << r.err;
   EXPECT_EQ(server.Cli({"node", "ls"}).exit_code, 0);
