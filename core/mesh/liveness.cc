@@ -19,6 +19,19 @@ milliseconds IntervalOf(const dim::v1::BeatHeader& header,
                     kMaxInterval);
 }
 
+// How long ago the beat was sent, by the sender's clock against ours: the
+// node was alive then, not when pubsub got round to delivering it. Clocks
+// of other machines are not trusted further than a tenth of an interval,
+// so that a sender whose clock lags cannot eat the slack that keeps one
+// lost beat from making it SUSPECT.
+milliseconds InTransit(const dim::v1::BeatHeader& header, int64_t now_ms,
+                       milliseconds interval) {
+  if (header.sent_ms() <= 0 || header.sent_ms() >= now_ms) {
+    return milliseconds(0);
+  }
+  return std::min(milliseconds(now_ms - header.sent_ms()), interval / 10);
+}
+
 void Record(const dim::v1::BeatHeader& header, Clock::time_point now,
             int64_t now_ms, const LivenessPolicy& policy,
             BeatRecord* record) {
@@ -29,9 +42,10 @@ void Record(const dim::v1::BeatHeader& header, Clock::time_point now,
   }
   record->heard = true;
   record->seq = header.seq();
-  record->heard_at = now;
-  record->heard_ms = now_ms;
   record->interval = IntervalOf(header, policy);
+  milliseconds transit = InTransit(header, now_ms, record->interval);
+  record->heard_at = now - transit;
+  record->heard_ms = now_ms - transit.count();
 }
 
 }  // namespace

@@ -110,6 +110,34 @@ TEST_F(LivenessTest, BeatOfAProcessOlderThanTheCurrentOneIsStale) {
   EXPECT_EQ(Hear(old_beat), Verdict::kStale);
 }
 
+// A beat that took 40 ms to arrive says the node was alive 40 ms ago;
+// a sender's clock is believed by a tenth of an interval at most.
+TEST_F(LivenessTest, SilenceCountsFromWhenTheBeatWasSent) {
+  dim::v1::BeatHeader late = Beat("a", 1);
+  Advance(milliseconds(40));
+  Hear(late);
+  Advance(kInterval * 3 - milliseconds(41));
+  EXPECT_EQ(State(), dim::v1::NODE_STATE_SUSPECT);
+  Advance(milliseconds(1));
+  EXPECT_EQ(State(), dim::v1::NODE_STATE_DEAD);
+
+  BeatRecord skewed;
+  dim::v1::BeatHeader old = Beat("b", 1);
+  old.set_sent_ms(Ms() - 5000);  // a clock five seconds behind ours
+  Judge(old, now_, Ms(), policy_, &skewed);
+  Advance(kInterval * 3 - kInterval / 10 - milliseconds(1));
+  EXPECT_NE(StateAt(skewed, now_, policy_), dim::v1::NODE_STATE_DEAD);
+  Advance(milliseconds(1));
+  EXPECT_EQ(StateAt(skewed, now_, policy_), dim::v1::NODE_STATE_DEAD);
+
+  BeatRecord ahead;
+  dim::v1::BeatHeader future = Beat("c", 1);
+  future.set_sent_ms(Ms() + 5000);  // a clock ahead: no credit at all
+  Judge(future, now_, Ms(), policy_, &ahead);
+  Advance(kInterval * 3 - milliseconds(1));
+  EXPECT_NE(StateAt(ahead, now_, policy_), dim::v1::NODE_STATE_DEAD);
+}
+
 TEST_F(LivenessTest, NeverHeardIsSuspectThenDead) {
   record_.heard_at = now_;
   record_.interval = kInterval;
