@@ -56,6 +56,8 @@ void AddServeCommand(CLI::App* cmd, const Globals* globals, Runner* runner);
 void AddSubmitCommand(CLI::App* cmd, const Globals* globals, Runner* runner);
 void AddJobCommand(CLI::App* cmd, const Globals* globals, Runner* runner);
 void AddNodeCommand(CLI::App* cmd, const Globals* globals, Runner* runner);
+void AddPrewarmCommand(CLI::App* cmd, const Globals* globals,
+                       Runner* runner);
 void AddRegisterCommand(CLI::App* cmd, const Globals* globals,
                         Runner* runner);
 void AddDiscoverCommand(CLI::App* cmd, const Globals* globals,

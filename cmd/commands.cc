@@ -11,6 +11,8 @@ const std::vector<Command>& Commands() {
       {"job", "List, show, cancel or wait for jobs", AddJobCommand},
       {"node", "List or show the nodes an orchestrator knows",
        AddNodeCommand},
+      {"prewarm", "Load models on their nodes before tasks need them",
+       AddPrewarmCommand},
       {"register", "Announce a node once over IPFS", AddRegisterCommand},
       {"discover", "List the nodes and orchestrators heard over IPFS",
        AddDiscoverCommand},

@@ -12,7 +12,7 @@ _dimctl() {
   done
   local words
   case "$path" in
-    "") words="serve submit job node register discover metrics certs token quota version completion --help -h --version --addr --output -o --quiet -q --no-color";;
+    "") words="serve submit job node prewarm register discover metrics certs token quota version completion --help -h --version --addr --output -o --quiet -q --no-color";;
     /serve) words="--help -h --config -c --listen --role --join --advertise --node-id --orchestrator-id --discovery --ipfs-api --model-dir --dataset-dir --data-dir --metrics-listen --log-level";;
     /serve/*) words="--help -h --config -c --listen --role --join --advertise --node-id --orchestrator-id --discovery --ipfs-api --model-dir --dataset-dir --data-dir --metrics-listen --log-level";;
     /submit) words="--help -h --wait --dry-run";;
@@ -25,6 +25,8 @@ _dimctl() {
     /node) words="ls show --help -h";;
     /node/ls*) words="--help -h";;
     /node/show*) words="--help -h";;
+    /prewarm) words="--help -h --node";;
+    /prewarm/*) words="--help -h --node";;
     /register) words="--help -h --config -c --ipfs-api --node-id --address --model --dataset --capacity";;
     /register/*) words="--help -h --config -c --ipfs-api --node-id --address --model --dataset --capacity";;
     /discover) words="--help -h --config -c --ipfs-api --timeout";;

@@ -165,6 +165,33 @@ TEST(ServeLimits, TensorOverTheServersLimitIsRejected) {
   EXPECT_EQ(server.Cli({"node", "ls"}).exit_code, 0);
 }
 
+TEST_F(ServeTest, PrewarmLoadsModelsOnTheNodeAheadOfTasks) {
+  RunResult r = server_.Cli({"-o", "json", "prewarm", "diag-b", "triage"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json done = ParseJson(r.out);
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_EQ(done[0]["model"].string, "diag-b");
+  EXPECT_TRUE(done[0]["ok"].boolean);
+  EXPECT_TRUE(done[1]["ok"].boolean);
+
+  // The node reports them loaded with its next status.
+  bool warm = false;
+  for (int i = 0; i < 50 && !warm; ++i) {
+    Json nodes = ParseJson(server_.Cli({"-o", "json", "node", "ls"}).out);
+    for (const auto& m : nodes[0]["models"].array) {
+      if (m["id"].string == "diag-b") warm = m["loaded"].boolean;
+    }
+    if (!warm) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(warm);
+
+  RunResult unknown = server_.Cli({"prewarm", "diag-z"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("no ALIVE node holds model 'diag-z'"),
+            std::string::npos)
+      << unknown.err;
+}
+
 TEST(ServeBusy, JobsWaitForRoomWhenTheNodeQueueIsFull) {
   // One worker and one queue slot: of four jobs sent at once, two find
   // the queue full and must wait for room rather than fail.
