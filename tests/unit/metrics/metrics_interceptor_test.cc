@@ -90,7 +90,8 @@ class MetricsInterceptorTest : public ::testing::Test {
                   double want) {
     double seen = 0;
     for (int i = 0; i < 200 && seen < want; ++i) {
-      auto s = FindSample(registry_.Collect(), "dim.api.requests",
+      metrics::Snapshot now = registry_.Collect();
+      auto s = FindSample(now, "dim.api.requests",
                           {{"method", method}, {"code", code}});
       seen = s ? s->value : 0;
       if (seen < want) std::this_thread::sleep_for(milliseconds(10));
@@ -99,8 +100,8 @@ class MetricsInterceptorTest : public ::testing::Test {
   }
 
   uint64_t Timed(const std::string& method) {
-    auto s = FindSample(registry_.Collect(), "dim.api.duration",
-                        {{"method", method}});
+    metrics::Snapshot now = registry_.Collect();
+    auto s = FindSample(now, "dim.api.duration", {{"method", method}});
     return s ? s->histogram.count : 0;
   }
 
@@ -132,7 +133,8 @@ TEST_F(MetricsInterceptorTest, CountsUnaryCallsByMethodAndCode) {
   EXPECT_EQ(Requests("dim.v1.Node/CancelTask", "NOT_FOUND", 1), 1);
   EXPECT_EQ(Timed("dim.v1.Node/GetNodeStatus"), 2u);
   EXPECT_EQ(Timed("dim.v1.Node/CancelTask"), 1u);
-  EXPECT_EQ(FindSample(registry_.Collect(), "dim.api.requests",
+  metrics::Snapshot now = registry_.Collect();
+  EXPECT_EQ(FindSample(now, "dim.api.requests",
                        {{"method", "dim.v1.Node/GetNodeStatus"},
                         {"code", "NOT_FOUND"}}),
             nullptr);
@@ -167,7 +169,8 @@ TEST_F(MetricsInterceptorTest, CountsServerStreamsAndCancelledCalls) {
   // Server side, a call the client abandoned ends without a status of
   // its own: the interceptor counts it as CANCELLED.
   EXPECT_EQ(Requests("dim.v1.Orchestrator/WatchJob", "CANCELLED", 1), 1);
-  auto s = FindSample(registry_.Collect(), "dim.api.duration",
+  metrics::Snapshot now = registry_.Collect();
+  auto s = FindSample(now, "dim.api.duration",
                       {{"method", "dim.v1.Orchestrator/WatchJob"}});
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->histogram.count, 2u);

@@ -28,4 +28,10 @@ inline const Sample* FindSample(const Snapshot& snapshot,
   return nullptr;
 }
 
+// The pointers above point into the snapshot: a temporary one would leave
+// them dangling.
+const FamilySnapshot* FindFamily(Snapshot&&, const std::string&) = delete;
+const Sample* FindSample(Snapshot&&, const std::string&,
+                         const std::vector<Label>& = {}) = delete;
+
 }  // namespace dim::metrics

@@ -135,14 +135,16 @@ TEST(RegistryTest, CallbackGaugeIsReadAtCollectionUntilReleased) {
     EXPECT_FALSE(twice.active());
     EXPECT_EQ(r.Problems().size(), 1u);
   }
-  EXPECT_EQ(FindFamily(r.Collect(), "dim.test.nodes.total"), nullptr);
+  Snapshot released = r.Collect();
+  EXPECT_EQ(FindFamily(released, "dim.test.nodes.total"), nullptr);
   EXPECT_EQ(calls, 1);
   // The name is free again once released.
   CallbackHandle again = r.AddCallbackGauge(
       {"dim.test.nodes.total", "Nodes"},
       [] { return std::vector<GaugeReading>{{{}, 5}}; });
   EXPECT_TRUE(again.active());
-  EXPECT_EQ(FindSample(r.Collect(), "dim.test.nodes.total")->value, 5);
+  Snapshot now = r.Collect();
+  EXPECT_EQ(FindSample(now, "dim.test.nodes.total")->value, 5);
 }
 
 TEST(RegistryTest, CallbackGaugeNameTakenByAnInstrumentIsRefused) {
@@ -152,7 +154,8 @@ TEST(RegistryTest, CallbackGaugeNameTakenByAnInstrumentIsRefused) {
       {"dim.test.level", "Level"},
       [] { return std::vector<GaugeReading>{{{}, 2}}; });
   EXPECT_FALSE(h.active());
-  EXPECT_EQ(FindSample(r.Collect(), "dim.test.level")->value, 1);
+  Snapshot later = r.Collect();
+  EXPECT_EQ(FindSample(later, "dim.test.level")->value, 1);
 }
 
 // A handle released while another thread collects: the callback must
