@@ -84,10 +84,15 @@ class Client {
   virtual Result<std::vector<Key>> ListKeys() = 0;
   virtual Result<Key> GenerateKey(const std::string& name) = 0;
   // Publishes /ipfs/<cid> under the key named `key_name` and returns the
-  // IPNS name (the key id). May take seconds on a real network.
+  // IPNS name (the key id). Resolvers may cache the record for `ttl`
+  // (zero: Kubo's default, 5 minutes): set it to when the next
+  // publication is due. May take seconds on a real network.
   virtual Result<std::string> PublishName(const std::string& key_name,
-                                          const std::string& cid) = 0;
+                                          const std::string& cid,
+                                          std::chrono::milliseconds ttl) = 0;
   // "/ipns/<id>" or "<id>" -> the CID it points to, without "/ipfs/".
+  // Always the newest record the daemon can find, never its cache: the
+  // callers want what was published last.
   virtual Result<std::string> ResolveName(const std::string& name) = 0;
 
   // Starts a supervised subscriber process for `topic`. `on_message` runs

@@ -40,7 +40,8 @@ class KuboClient : public Client {
   Result<std::vector<Key>> ListKeys() override;
   Result<Key> GenerateKey(const std::string& name) override;
   Result<std::string> PublishName(const std::string& key_name,
-                                  const std::string& cid) override;
+                                  const std::string& cid,
+                                  std::chrono::milliseconds ttl) override;
   Result<std::string> ResolveName(const std::string& name) override;
   std::unique_ptr<Subscription> Subscribe(
       const std::string& topic,
@@ -172,13 +173,18 @@ Result<Key> KuboClient::GenerateKey(const std::string& name) {
 }
 
 Result<std::string> KuboClient::PublishName(const std::string& key_name,
-                                            const std::string& cid) {
+                                            const std::string& cid,
+                                            std::chrono::milliseconds ttl) {
   std::string label = "ipfs name publish --key=" + key_name + " " + cid;
   DIM_RETURN_IF_ERROR(CheckArgument("key name", key_name, label));
   DIM_RETURN_IF_ERROR(CheckArgument("CID", cid, label));
-  Result<std::string> line = RunForLine(
-      label, {"name", "publish", "--allow-offline", "--key=" + key_name,
-              "--", "/ipfs/" + cid});
+  std::vector<std::string> args = {"name", "publish", "--allow-offline",
+                                   "--key=" + key_name};
+  if (ttl.count() > 0) {
+    args.push_back("--ttl=" + std::to_string(ttl.count()) + "ms");
+  }
+  args.insert(args.end(), {"--", "/ipfs/" + cid});
+  Result<std::string> line = RunForLine(label, args);
   if (!line.ok()) return line;
   // "Published to <name>: /ipfs/<cid>"
   const std::string prefix = "Published to ";
@@ -195,7 +201,7 @@ Result<std::string> KuboClient::ResolveName(const std::string& name) {
   DIM_RETURN_IF_ERROR(CheckArgument("name", name, label));
   std::string path = name.rfind("/ipns/", 0) == 0 ? name : "/ipns/" + name;
   Result<std::string> line =
-      RunForLine(label, {"name", "resolve", "--", path});
+      RunForLine(label, {"name", "resolve", "--nocache", "--", path});
   if (!line.ok()) return line;
   const std::string prefix = "/ipfs/";
   if (line->rfind(prefix, 0) != 0 || line->size() == prefix.size()) {

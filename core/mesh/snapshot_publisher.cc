@@ -121,7 +121,9 @@ Status SnapshotPublisher::Publish() {
   if (!name.ok()) return name.status();
   auto cid = ipfs_->Add(EncodeSnapshot(snapshot));
   if (!cid.ok()) return cid.status();
-  auto published = ipfs_->PublishName(options_.key, *cid);
+  // Nobody should believe a snapshot for longer than it takes to publish
+  // the next one.
+  auto published = ipfs_->PublishName(options_.key, *cid, options_.interval);
   if (!published.ok()) return published.status();
   // The first publication is worth an operator's notice; the rest are
   // routine.

@@ -452,7 +452,13 @@ std::set<std::string> PublishedNodes(const KuboDaemon& daemon) {
     key_id.clear();
   }
   if (key_id.empty()) return {};
-  RunResult text = daemon.Ipfs({"cat", "/ipns/" + key_id});
+  // Not `ipfs cat /ipns/...`: that answers from the daemon's cache of the
+  // name, which would hold the first snapshot read for minutes.
+  RunResult resolved =
+      daemon.Ipfs({"name", "resolve", "--nocache", "/ipns/" + key_id});
+  if (resolved.exit_code != 0) return {};
+  std::string path = resolved.out.substr(0, resolved.out.find('\n'));
+  RunResult text = daemon.Ipfs({"cat", path});
   if (text.exit_code != 0) return {};
   // An entry without an id stands in the set as itself, so that the
   // comparison fails and the wait's message shows what was published.

@@ -155,7 +155,8 @@ TEST_F(KuboClientTest, PublishesAndResolvesAName) {
   Result<std::string> cid = client_->Add("registry snapshot 1");
   ASSERT_TRUE(cid.ok()) << cid.status().message();
 
-  Result<std::string> name = client_->PublishName("dim-snapshot", *cid);
+  Result<std::string> name =
+      client_->PublishName("dim-snapshot", *cid, std::chrono::seconds(1));
   ASSERT_TRUE(name.ok()) << name.status().message();
   EXPECT_EQ(*name, key->id);
 
@@ -166,10 +167,31 @@ TEST_F(KuboClientTest, PublishesAndResolvesAName) {
   }
 }
 
+// The daemon caches what it resolved; a second publication must still be
+// what the next resolve answers (a restarted orchestrator must not load
+// the snapshot before last).
+TEST_F(KuboClientTest, ResolveAnswersTheNewestPublication) {
+  ASSERT_TRUE(client_->GenerateKey("dim-twice").ok());
+  Result<std::string> first = client_->Add("registry snapshot 1");
+  Result<std::string> second = client_->Add("registry snapshot 2");
+  ASSERT_TRUE(first.ok() && second.ok());
+  Result<std::string> name =
+      client_->PublishName("dim-twice", *first, std::chrono::minutes(5));
+  ASSERT_TRUE(name.ok()) << name.status().message();
+  // `ipfs name resolve` without --nocache fills the daemon's cache.
+  ASSERT_EQ(daemon_->Ipfs({"name", "resolve", *name}).exit_code, 0);
+  ASSERT_TRUE(client_->PublishName("dim-twice", *second,
+                                   std::chrono::minutes(5)).ok());
+  Result<std::string> resolved = client_->ResolveName(*name);
+  ASSERT_TRUE(resolved.ok()) << resolved.status().message();
+  EXPECT_EQ(*resolved, *second);
+}
+
 TEST_F(KuboClientTest, PublishingUnderAMissingKeyIsNotFound) {
   Result<std::string> cid = client_->Add("x");
   ASSERT_TRUE(cid.ok());
-  Result<std::string> name = client_->PublishName("dim-no-such-key", *cid);
+  Result<std::string> name = client_->PublishName(
+      "dim-no-such-key", *cid, std::chrono::milliseconds(0));
   ASSERT_FALSE(name.ok());
   EXPECT_EQ(name.status().code(), Code::kNotFound)
       << name.status().message();
