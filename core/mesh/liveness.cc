@@ -45,6 +45,7 @@ void Record(const dim::v1::BeatHeader& header, Clock::time_point now,
   record->interval = IntervalOf(header, policy);
   milliseconds transit = InTransit(header, now_ms, record->interval);
   record->heard_at = now - transit;
+  record->arrived_at = now;
   record->heard_ms = now_ms - transit.count();
 }
 
@@ -79,7 +80,7 @@ Verdict Judge(const dim::v1::BeatHeader& header, Clock::time_point now,
     record->rival_since = now;
     return Verdict::kPending;
   }
-  return record->heard_at > record->rival_since ? Verdict::kConflict
+  return record->arrived_at > record->rival_since ? Verdict::kConflict
                                                 : Verdict::kPending;
 }
 

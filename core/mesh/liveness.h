@@ -36,8 +36,13 @@ struct BeatRecord {
   std::string instance;
   uint64_t seq = 0;
   int64_t instance_since_ms = 0;  // sent_ms of the instance's first beat
-  Clock::time_point heard_at;     // when heard, or when loaded unheard
-  int64_t heard_ms = 0;           // wall clock of heard_at; 0 if unheard
+  // When the node was last known alive: the last beat's send time, as far
+  // as the sender's clock is believed (see Judge), or when loaded unheard.
+  // Silence is counted from here.
+  Clock::time_point heard_at;
+  int64_t heard_ms = 0;  // wall clock of heard_at; 0 if unheard
+  // When the last beat arrived here: orders it against a rival's.
+  Clock::time_point arrived_at;
   std::chrono::milliseconds interval{1000};
   // Another instance heard while this one was still beating.
   std::string rival;

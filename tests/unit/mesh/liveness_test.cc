@@ -102,6 +102,21 @@ TEST_F(LivenessTest, TwoLiveProcessesAreAConflict) {
   EXPECT_EQ(record_.instance, "a");
 }
 
+// Whether the current process spoke again after the rival appeared goes
+// by arrival: a beat sent just before the rival's but delivered after it
+// still shows both are alive.
+TEST_F(LivenessTest, ConflictGoesByArrivalNotBySendTime) {
+  Hear(Beat("a", 1));
+  Advance(milliseconds(500));
+  dim::v1::BeatHeader delayed = Beat("a", 2);
+  Advance(milliseconds(30));
+  EXPECT_EQ(Hear(Beat("b", 1)), Verdict::kPending);
+  Advance(milliseconds(30));
+  EXPECT_EQ(Hear(delayed), Verdict::kAccepted);
+  Advance(milliseconds(500));
+  EXPECT_EQ(Hear(Beat("b", 2)), Verdict::kConflict);
+}
+
 TEST_F(LivenessTest, BeatOfAProcessOlderThanTheCurrentOneIsStale) {
   auto old_beat = Beat("old", 9);
   Advance(milliseconds(5000));
