@@ -362,7 +362,8 @@ TEST_F(MeshTest, KilledNodeIsDeadAndItsTaskFinishesOnAnother) {
 
   for (int i = 0; i < 60; ++i) {
     Json j = Show(*o1, id);
-    std::cerr << SecondsSince(killed) << " " << j["state"].string << " " << j["reason"].string << "\n";
+    std::cerr << SecondsSince(killed) << " " << j["state"].string << " "
+              << j["reason"].string << "\n";
     if (j["state"].string == "SUCCEEDED") break;
     std::this_thread::sleep_for(seconds(1));
   }

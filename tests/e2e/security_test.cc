@@ -84,21 +84,30 @@ class SecurityTest : public ::testing::Test {
     return other_ + "/" + file;
   }
 
-  // [security] with this CA's server certificate, and `extra` lines.
-  std::string TlsConfig(const std::string& extra = "") const {
-    std::string path = tmp_.path() + "/dim-" +
-                       std::to_string(configs_++) + ".toml";
-    WriteFile(path, "[security]\nca = \"" + Ca("ca.crt") + "\"\ncert = \"" +
-                        Ca("server.crt") + "\"\nkey = \"" +
-                        Ca("server.key") + "\"\n" + extra);
-    return path;
-  }
-
+  // A dim.toml of its own holding `text`.
   std::string Config(const std::string& text) const {
     std::string path = tmp_.path() + "/dim-" +
                        std::to_string(configs_++) + ".toml";
     WriteFile(path, text);
     return path;
+  }
+
+  // [security] with this CA's server certificate, and `extra` lines.
+  std::string TlsConfig(const std::string& extra = "") const {
+    return Config("[security]\nca = \"" + Ca("ca.crt") + "\"\ncert = \"" +
+                  Ca("server.crt") + "\"\nkey = \"" + Ca("server.key") +
+                  "\"\n" + extra);
+  }
+
+  // <name>.crt and .key from this CA, valid for one day three days ago.
+  void IssueExpired(const std::string& name, security::CertKind kind) {
+    security::IssueOptions o;
+    o.dir = ca_;
+    o.name = name;
+    o.kind = kind;
+    o.days = 1;
+    o.not_before_ms = NowMs() - 3 * 86400000ll;
+    ASSERT_TRUE(security::IssueCert(o).ok());
   }
 
   std::string Job() const {
@@ -186,12 +195,7 @@ TEST_F(SecurityTest, ClientRefusesACertificateForAnotherName) {
 }
 
 TEST_F(SecurityTest, ServerRefusesToStartWithAnExpiredCertificate) {
-  security::IssueOptions o;
-  o.dir = ca_;
-  o.name = "stale";
-  o.days = 1;
-  o.not_before_ms = NowMs() - 3 * 86400000ll;
-  ASSERT_TRUE(security::IssueCert(o).ok());
+  ASSERT_NO_FATAL_FAILURE(IssueExpired("stale", security::CertKind::kServer));
   std::string config = Config("[security]\ncert = \"" + Ca("stale.crt") +
                               "\"\nkey = \"" + Ca("stale.key") + "\"\n");
   RunResult r = Dimctl({"serve", "-c", config, "--listen", "127.0.0.1:0",
@@ -215,13 +219,7 @@ TEST_F(SecurityTest, ServerRefusesACertificateItsCaDidNotSign) {
 }
 
 TEST_F(SecurityTest, CliRefusesAnExpiredClientCertificate) {
-  security::IssueOptions o;
-  o.dir = ca_;
-  o.name = "carol";
-  o.kind = security::CertKind::kClient;
-  o.days = 1;
-  o.not_before_ms = NowMs() - 3 * 86400000ll;
-  ASSERT_TRUE(security::IssueCert(o).ok());
+  ASSERT_NO_FATAL_FAILURE(IssueExpired("carol", security::CertKind::kClient));
   SecureServer server(TlsConfig(), "127.0.0.1:0");
   ASSERT_TRUE(server.ok());
   RunResult r = As(server, Trusting("carol"), {"node", "ls"});
@@ -236,13 +234,7 @@ TEST_F(SecurityTest, CliRefusesAnExpiredClientCertificate) {
 // server's log says so (not which check failed: gRPC keeps OpenSSL's
 // reason to itself).
 TEST_F(SecurityTest, ServerNamesAnExpiredClientCertificate) {
-  security::IssueOptions o;
-  o.dir = ca_;
-  o.name = "dave";
-  o.kind = security::CertKind::kClient;
-  o.days = 1;
-  o.not_before_ms = NowMs() - 3 * 86400000ll;
-  ASSERT_TRUE(security::IssueCert(o).ok());
+  ASSERT_NO_FATAL_FAILURE(IssueExpired("dave", security::CertKind::kClient));
   SecureServer server(
       TlsConfig("client_ca = \"" + Ca("ca.crt") + "\"\n"), "127.0.0.1:0");
   ASSERT_TRUE(server.ok());
