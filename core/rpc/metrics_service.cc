@@ -2,7 +2,6 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include "core/rpc/auth.h"
 #include "core/rpc/credentials.h"
 #include "core/rpc/metrics_proto.h"
 #include "core/rpc/status_convert.h"
@@ -23,18 +22,10 @@ grpc::Status MetricsService::GetMetrics(
 
 Result<dim::v1::GetMetricsResponse> FetchMetrics(
     const std::string& address, const ClientOptions& options) {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(options.max_message_bytes);
-  auto credentials = options.credentials
-                         ? options.credentials
-                         : grpc::InsecureChannelCredentials();
-  auto stub = dim::v1::Metrics::NewStub(
-      grpc::CreateCustomChannel(address, credentials, args));
+  auto stub = dim::v1::Metrics::NewStub(ClientChannel(address, options));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + options.call_timeout);
-  if (!options.token.empty()) {
-    ctx.AddMetadata(kAuthorization, "Bearer " + options.token);
-  }
+  AddToken(&ctx, options);
   dim::v1::GetMetricsResponse response;
   Status st = FromGrpc(stub->GetMetrics(&ctx, {}, &response));
   if (st.code() == Code::kUnavailable ||

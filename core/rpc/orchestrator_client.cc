@@ -30,17 +30,28 @@ std::chrono::milliseconds RetryAfter(const grpc::Status& status,
 
 }  // namespace
 
-OrchestratorClient::OrchestratorClient(const std::string& address,
-                                       ClientOptions options)
-    : address_(address), options_(options) {
+std::shared_ptr<grpc::Channel> ClientChannel(const std::string& address,
+                                             const ClientOptions& options) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(options.max_message_bytes);
   args.SetMaxSendMessageSize(options.max_message_bytes);
   auto credentials = options.credentials
                          ? options.credentials
                          : grpc::InsecureChannelCredentials();
-  stub_ = dim::v1::Orchestrator::NewStub(
-      grpc::CreateCustomChannel(address, credentials, args));
+  return grpc::CreateCustomChannel(address, credentials, args);
+}
+
+void AddToken(grpc::ClientContext* ctx, const ClientOptions& options) {
+  if (!options.token.empty()) {
+    ctx->AddMetadata(kAuthorization, "Bearer " + options.token);
+  }
+}
+
+OrchestratorClient::OrchestratorClient(const std::string& address,
+                                       ClientOptions options)
+    : address_(address),
+      options_(options),
+      stub_(dim::v1::Orchestrator::NewStub(ClientChannel(address, options))) {
 }
 
 Status OrchestratorClient::Check(const grpc::Status& status) const {
@@ -75,9 +86,7 @@ void OrchestratorClient::Prepare(grpc::ClientContext* ctx,
     ctx->set_deadline(std::chrono::system_clock::now() +
                       options_.call_timeout);
   }
-  if (!options_.token.empty()) {
-    ctx->AddMetadata(kAuthorization, "Bearer " + options_.token);
-  }
+  AddToken(ctx, options_);
 }
 
 Result<dim::v1::SubmitJobResponse> OrchestratorClient::Submit(

@@ -30,6 +30,13 @@ struct ClientOptions {
   std::string token;
 };
 
+// A channel to `address` (HOST:PORT) with the options' credentials and
+// message size; what every client of a dimctl server dials with.
+std::shared_ptr<grpc::Channel> ClientChannel(const std::string& address,
+                                             const ClientOptions& options);
+// Sends the options' bearer token, if any, with the call.
+void AddToken(grpc::ClientContext* ctx, const ClientOptions& options);
+
 class OrchestratorClient {
  public:
   OrchestratorClient(const std::string& address, ClientOptions options);

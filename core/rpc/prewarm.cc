@@ -29,10 +29,8 @@ const dim::v1::NodeEntry* Find(const std::vector<dim::v1::NodeEntry>& nodes,
 // The models of one node, asked in one call.
 std::vector<PrewarmOutcome> AskNode(const std::vector<PrewarmTarget>& mine,
                                     const ClientOptions& options) {
-  auto credentials = options.credentials ? options.credentials
-                                         : grpc::InsecureChannelCredentials();
-  auto stub = dim::v1::Node::NewStub(
-      grpc::CreateChannel(mine.front().address, credentials));
+  auto stub =
+      dim::v1::Node::NewStub(ClientChannel(mine.front().address, options));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + options.call_timeout);
   dim::v1::PrewarmRequest request;
