@@ -52,14 +52,9 @@ void MeshListener::Reject(const ipfs::Message& message, const char* reason,
                           const Status& why, const std::string& node_id) {
   ++rejected_;
   CountDroppedBeat(reason);
-  std::lock_guard<std::mutex> lock(mutex_);
-  // Bounded: a flood of senders cannot grow the set without end.
   // One line per sender and node it claims: one IPFS daemon may carry
   // several nodes, and one node may move between daemons.
-  std::string sender = message.from + " " + node_id;
-  if (reported_.size() >= 1024 || !reported_.insert(sender).second) {
-    return;
-  }
+  if (!reported_.First(message.from + " " + node_id)) return;
   DIM_LOG(Warn, "mesh") << "dropped a beat from IPFS peer " << message.from
                         << ": " << why.message()
                         << " (further drops like it are only counted)";

@@ -7,14 +7,13 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
-#include <set>
 #include <string>
 
 #include "core/ipfs/client.h"
 #include "core/mesh/beat_signing.h"
 #include "core/mesh/peers.h"
 #include "core/mesh/registry.h"
+#include "core/util/log.h"
 
 namespace dim::mesh {
 
@@ -41,8 +40,8 @@ class MeshListener {
   const BeatVerifier* const verifier_;
   PeerTable* const peers_;
   std::atomic<uint64_t> rejected_{0};
-  std::mutex mutex_;
-  std::set<std::string> reported_;  // guarded by mutex_: peers logged
+  // Sender and node id of the drops logged.
+  log::OncePerKey reported_;
   std::unique_ptr<ipfs::Subscription> node_sub_;
   std::unique_ptr<ipfs::Subscription> orchestrator_sub_;
 };

@@ -285,13 +285,7 @@ grpc::Status OrchestratorService::ListNodes(
 
 void OrchestratorService::ReportRejectedBeat(const std::string& node_id,
                                              const Status& why) {
-  {
-    std::lock_guard<std::mutex> lock(reported_mutex_);
-    // Bounded: a flood of made-up ids cannot grow the set without end.
-    if (reported_.size() >= 1024 || !reported_.insert(node_id).second) {
-      return;
-    }
-  }
+  if (!reported_.First(node_id)) return;
   DIM_LOG(Warn, "mesh") << "refused a heartbeat claiming node '"
                         << node_id.substr(0, 64) << "': " << why.message()
                         << " (further refusals for it are only counted)";

@@ -5,8 +5,6 @@
 
 #include <chrono>
 #include <functional>
-#include <mutex>
-#include <set>
 
 #include "core/mesh/beat_signing.h"
 #include "core/mesh/peers.h"
@@ -14,6 +12,7 @@
 #include "core/orchestrator/access.h"
 #include "core/orchestrator/job_manager.h"
 #include "core/orchestrator/peer_router.h"
+#include "core/util/log.h"
 #include "dim/v1/dim.grpc.pb.h"
 
 namespace dim::orchestrator {
@@ -103,9 +102,8 @@ class OrchestratorService final
   const std::string orchestrator_id_;
   const std::chrono::milliseconds heartbeat_interval_;
   const MeshHooks mesh_;
-
-  std::mutex reported_mutex_;
-  std::set<std::string> reported_;  // guarded by reported_mutex_
+  // Node ids whose refused beats were logged.
+  log::OncePerKey reported_;
 };
 
 }  // namespace dim::orchestrator

@@ -3,6 +3,9 @@
 // what went wrong. Thread-safe.
 #pragma once
 
+#include <cstddef>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -33,6 +36,25 @@ class Line {
   Level level_;
   const char* component_;
   std::ostringstream stream_;
+};
+
+// For events that would flood the log when repeated (every refused beat
+// of a misconfigured node): First(key) is true once per key, so the
+// caller logs the first and only counts the rest. Holds at most `limit`
+// keys; past them, new keys are not logged either, so that a sender
+// inventing keys cannot grow it. Thread-safe.
+class OncePerKey {
+ public:
+  explicit OncePerKey(size_t limit = 1024) : limit_(limit) {}
+  bool First(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return seen_.size() < limit_ && seen_.insert(key).second;
+  }
+
+ private:
+  const size_t limit_;
+  std::mutex mutex_;
+  std::set<std::string> seen_;  // guarded by mutex_
 };
 
 }  // namespace dim::log
