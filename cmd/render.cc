@@ -8,14 +8,10 @@
 #include <rang.hpp>
 
 #include "core/tensor/wire.h"
+#include "core/util/text.h"
 
 namespace dim::cli {
 namespace {
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(c));
-  return s;
-}
 
 // Enum names without their prefix: JOB_STATE_RUNNING -> RUNNING.
 std::string Strip(const std::string& name, const std::string& prefix) {
@@ -95,7 +91,7 @@ void PrintTensor(std::ostream& out, const dim::v1::Tensor& t,
   size_t cols = t.shape_size() == 0 ? 1 : t.shape(t.shape_size() - 1);
   if (cols == 0) cols = 1;
   size_t rows = v.size() / cols;
-  out << indent << Lower(Strip(dim::v1::DType_Name(t.dtype()), "DTYPE_"))
+  out << indent << Lowercase(Strip(dim::v1::DType_Name(t.dtype()), "DTYPE_"))
       << " " << ShapeText(t) << "\n";
   for (size_t r = 0; r < rows && r < kMaxRows; ++r) {
     out << indent << " ";
@@ -120,13 +116,13 @@ std::string NodeStateName(dim::v1::NodeState state) {
 }
 
 std::string PatternName(dim::v1::Pattern pattern) {
-  return Lower(Strip(dim::v1::Pattern_Name(pattern), "PATTERN_"));
+  return Lowercase(Strip(dim::v1::Pattern_Name(pattern), "PATTERN_"));
 }
 
 void WriteTensor(JsonWriter* w, const dim::v1::Tensor& t) {
   bool integral = IsIntegral(t.dtype());
   w->BeginObject();
-  w->Key("dtype").String(Lower(Strip(dim::v1::DType_Name(t.dtype()),
+  w->Key("dtype").String(Lowercase(Strip(dim::v1::DType_Name(t.dtype()),
                                      "DTYPE_")));
   w->Key("shape").BeginArray();
   for (int64_t d : t.shape()) w->Int(d);

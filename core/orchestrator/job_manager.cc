@@ -1,7 +1,6 @@
 #include "core/orchestrator/job_manager.h"
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
 #include <random>
 
@@ -10,6 +9,7 @@
 #include "core/orchestrator/shape_check.h"
 #include "core/tensor/wire.h"
 #include "core/util/log.h"
+#include "core/util/text.h"
 
 namespace dim::orchestrator {
 namespace {
@@ -75,11 +75,6 @@ const char* PatternLabel(dim::v1::Pattern pattern) {
     case dim::v1::PATTERN_CHAINED: return "chained";
     default: return "unspecified";
   }
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(c));
-  return s;
 }
 
 std::string Join(const std::vector<std::string>& items) {
@@ -275,7 +270,8 @@ void JobManager::Transition(Entry* entry, dim::v1::JobState state,
   // Every end goes through here exactly once: a finished job is never
   // moved on.
   if (IsTerminal(state)) {
-    Metrics().completed->WithLabels({Lower(JobStateName(state))}).Increment();
+    Metrics().completed->WithLabels({Lowercase(JobStateName(state))})
+        .Increment();
     Metrics().duration->Observe((now - entry->job.created_ms()) / 1000.0);
   }
 }

@@ -7,6 +7,7 @@
 #include "core/tensor/signature.h"
 #include "core/runtime/sha256.h"
 #include "core/util/log.h"
+#include "core/util/text.h"
 
 namespace dim::runtime {
 
@@ -22,11 +23,6 @@ bool IsHexDigest(const std::string& text) {
     if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
   }
   return true;
-}
-
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(c));
-  return text;
 }
 
 Status ReadShape(const ManifestEntry& entry, ModelSpec* model) {
@@ -48,7 +44,7 @@ Status ReadDigestAndTypes(const ManifestEntry& entry, ModelSpec* model) {
   if (!IsHexDigest(*digest)) {
     return entry.ErrorAt("sha256", "'sha256' must be 64 hex digits");
   }
-  model->sha256 = Lower(*digest);
+  model->sha256 = Lowercase(*digest);
 
   Result<std::string> dtype = entry.String("input_dtype", Presence::kOptional);
   if (!dtype.ok()) return dtype.status();

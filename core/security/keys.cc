@@ -2,18 +2,15 @@
 
 #include <openssl/err.h>
 
-#include <algorithm>
-#include <cctype>
 #include <string>
 
 #include "core/security/openssl_util.h"
+#include "core/util/text.h"
 
 namespace dim::security {
 
 Result<KeyType> ParseKeyType(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+  std::string lower = Lowercase(text);
   if (lower == "p256" || lower == "p-256" || lower == "ecdsa") {
     return KeyType::kP256;
   }
