@@ -258,15 +258,13 @@ Status ServerImpl::BuildAccess(const config::Config& config) {
       std::make_unique<security::RateLimiter>(defaults, std::move(users));
   orch_.access = std::make_unique<orchestrator::Access>(orch_.auth.get(),
                                                         orch_.limiter.get());
-  if (orch_.auth->enabled()) {
-    DIM_LOG(Info, "server") << "authentication on ("
-                            << (sec.token_key.empty() ? "" : "tokens")
-                            << (!sec.token_key.empty() && !sec.client_ca.empty()
-                                    ? ", "
-                                    : "")
-                            << (sec.client_ca.empty() ? "" : "client certificates")
-                            << "); submissions limited per user";
+  if (!orch_.auth->enabled()) return Status::Ok();
+  std::string how = sec.token_key.empty() ? "" : "tokens";
+  if (!sec.client_ca.empty()) {
+    how += (how.empty() ? "" : ", ") + std::string("client certificates");
   }
+  DIM_LOG(Info, "server") << "authentication on (" << how
+                          << "); submissions limited per user";
   return Status::Ok();
 }
 
@@ -368,17 +366,22 @@ void ServerImpl::StartNodeBeats(const config::Config& config) {
   mesh_.node_beats = std::make_unique<mesh::BeatStamper>(
       nc.heartbeat_interval);
   mesh::BeatStamper* stamper = mesh_.node_beats.get();
-  std::string cert = signing_cert_, key = signing_key_;
-  auto beat = [node, stamper, advertised, cert, key] {
+  auto beat = [node, stamper, advertised] {
     dim::v1::NodeHeartbeat out;
     *out.mutable_header() = stamper->Next();
     *out.mutable_status() = node->Status();
     out.mutable_status()->set_address(advertised);
-    if (!key.empty()) {
-      Status signed_ok = mesh::SignBeat(key, cert, &out);
-      if (!signed_ok.ok()) {
-        DIM_LOG(Error, "heartbeat") << "cannot sign: " << signed_ok.message();
-      }
+    return out;
+  };
+  // Only beats that leave the process are signed: the local registry
+  // trusts its own node.
+  std::string cert = signing_cert_, key = signing_key_;
+  auto signed_beat = [beat, cert, key] {
+    dim::v1::NodeHeartbeat out = beat();
+    if (key.empty()) return out;
+    Status signed_ok = mesh::SignBeat(key, cert, &out);
+    if (!signed_ok.ok()) {
+      DIM_LOG(Error, "heartbeat") << "cannot sign: " << signed_ok.message();
     }
     return out;
   };
@@ -396,8 +399,9 @@ void ServerImpl::StartNodeBeats(const config::Config& config) {
     ipfs::Client* ipfs = mesh_.ipfs.get();
     mesh_.tickers.push_back(std::make_unique<mesh::HeartbeatSender>(
         std::string("IPFS topic ") + mesh::kNodeTopic, nc.heartbeat_interval,
-        [ipfs, beat] {
-          return ipfs->Publish(mesh::kNodeTopic, mesh::EncodeBeat(beat()));
+        [ipfs, signed_beat] {
+          return ipfs->Publish(mesh::kNodeTopic,
+                               mesh::EncodeBeat(signed_beat()));
         }));
   } else if (config.discovery.mode == DiscoveryMode::kJoin &&
              !nc.join.empty()) {
@@ -405,7 +409,7 @@ void ServerImpl::StartNodeBeats(const config::Config& config) {
                                        dial_credentials_);
     mesh_.tickers.push_back(std::make_unique<mesh::HeartbeatSender>(
         "orchestrator " + nc.join, nc.heartbeat_interval,
-        [sink, beat] { return sink(beat()); }));
+        [sink, signed_beat] { return sink(signed_beat()); }));
   }
 }
 
